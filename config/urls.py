@@ -1,0 +1,9 @@
+"""URL configuration: the reader, Django auth under /accounts/, and the admin."""
+from django.contrib import admin
+from django.urls import include, path
+
+urlpatterns = [
+    path("accounts/", include("django.contrib.auth.urls")),
+    path("admin/", admin.site.urls),
+    path("", include("reader.urls")),
+]

@@ -1,0 +1,116 @@
+"""Saved articles and the pages fetched for them.
+
+The ``Article`` row is the truth about a save: its status, error and timestamps live here,
+and a queue message only carries the article's id.
+"""
+from __future__ import annotations
+
+import zlib
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+
+class Article(models.Model):
+    """One link a person saved, and what was extracted from it."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", "Queued"
+        FETCHING = "fetching", "Fetching"
+        EXTRACTING = "extracting", "Extracting"
+        SUMMARIZING = "summarizing", "Summarizing"
+        READY = "ready", "Ready"
+        FAILED = "failed", "Failed"
+
+    PENDING_STATUSES = (Status.QUEUED, Status.FETCHING, Status.EXTRACTING, Status.SUMMARIZING)
+    FINAL_STATUSES = (Status.READY, Status.FAILED)
+
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="articles")
+    url = models.URLField(max_length=2048, help_text="The link as pasted.")
+    canonical_url = models.URLField(max_length=2048, help_text="Normalized URL used to find duplicates.")
+    final_url = models.URLField(max_length=2048, blank=True, help_text="Where the fetch ended after redirects.")
+    site = models.CharField(max_length=255, blank=True)
+
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.QUEUED, db_index=True)
+    error = models.TextField(blank=True, help_text="Why the save failed, in a sentence a person can read.")
+    error_code = models.CharField(max_length=64, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
+
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    status_changed_at = models.DateTimeField(null=True, blank=True)
+    fetched_at = models.DateTimeField(null=True, blank=True)
+    ready_at = models.DateTimeField(null=True, blank=True)
+
+    paywalled = models.BooleanField(default=False)
+    blocked = models.BooleanField(default=False)
+
+    title = models.TextField(blank=True)
+    authors = models.JSONField(default=list, blank=True)
+    published_at = models.DateTimeField(null=True, blank=True)
+    # The offset the page gave for its date, in minutes east of UTC (None: none given).
+    published_offset = models.SmallIntegerField(null=True, blank=True)
+    top_image = models.URLField(max_length=2048, blank=True)
+    language = models.CharField(max_length=8, blank=True)
+    text = models.TextField(blank=True)
+    word_count = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["owner", "canonical_url"], name="article_unique_canonical_per_owner"),
+        ]
+        indexes = [
+            models.Index(fields=["owner", "-created_at", "-id"], name="article_owner_created"),
+            models.Index(
+                fields=["status", "status_changed_at"],
+                name="article_pending_since",
+                condition=~Q(status__in=["ready", "failed"]),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.title or self.url
+
+    @property
+    def is_pending(self) -> bool:
+        return self.status not in self.FINAL_STATUSES
+
+    @property
+    def reading_minutes(self) -> int:
+        """Reading time in whole minutes at 230 words a minute (a common adult average)."""
+        return max(1, round(self.word_count / 230)) if self.word_count else 0
+
+    @property
+    def display_title(self) -> str:
+        return self.title or self.final_url or self.url
+
+
+class FetchedPage(models.Model):
+    """The bytes fetched for an article, zlib-compressed, kept so extraction can be re-run.
+
+    Stored apart from ``Article`` so that list queries never load page bodies.
+    """
+
+    article = models.OneToOneField(Article, on_delete=models.CASCADE, related_name="fetched_page")
+    url = models.URLField(max_length=2048, help_text="Final URL the body came from.")
+    status_code = models.PositiveSmallIntegerField(default=200)
+    content_type = models.CharField(max_length=255, blank=True)
+    charset = models.CharField(max_length=64, blank=True)
+    body_compressed = models.BinaryField()
+    size = models.PositiveIntegerField(default=0, help_text="Uncompressed size in bytes.")
+    fetched_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"{self.url} ({self.size} bytes)"
+
+    @property
+    def body(self) -> bytes:
+        """The page as fetched (bytes, uncompressed)."""
+        return zlib.decompress(bytes(self.body_compressed))
+
+    @staticmethod
+    def compress(body: bytes) -> bytes:
+        return zlib.compress(body, 6)

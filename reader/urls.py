@@ -1,0 +1,13 @@
+from django.urls import path
+
+from . import views
+
+app_name = "reader"
+
+urlpatterns = [
+    path("", views.index, name="index"),
+    path("articles/", views.save_articles, name="article-save"),
+    path("articles/updates/", views.updates, name="article-updates"),
+    path("articles/<int:article_id>/", views.article_detail, name="article-detail"),
+    path("articles/<int:article_id>/retry/", views.retry_article, name="article-retry"),
+]
