@@ -81,6 +81,7 @@ DATABASES = {
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    DATA_DIR.mkdir(parents=True, exist_ok=True)
     # WAL lets the web server read while a worker writes; IMMEDIATE transactions plus a
     # busy timeout make concurrent writers wait instead of failing with "database is locked".
     DATABASES["default"].setdefault("OPTIONS", {}).update(
@@ -136,6 +137,7 @@ REDIS_URL = env.str("REDIS_URL", default="") or f"redis+socket://{DIGEST_PRIVATE
 DIGEST_PRIVATE_REDIS = not env.str("REDIS_URL", default="")
 
 CELERY_BROKER_URL = REDIS_URL
+CELERY_TASK_DEFAULT_QUEUE = env.str("DIGEST_QUEUE", default="digest")
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True

@@ -1,5 +1,163 @@
-def index(request): ...
-def save_articles(request): ...
-def updates(request): ...
-def article_detail(request, article_id): ...
-def retry_article(request, article_id): ...
+"""Pages of the reading list. Every page works without JavaScript; with htmx, fragments swap in place.
+
+Templates keep one partial per fragment (``reader/_*.html``), used by the first render and by
+every htmx update alike.
+"""
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_GET, require_POST
+from django_htmx.http import HttpResponseStopPolling
+
+from reader.models import Article
+from reader.services import articles as article_service
+from summaries.models import Summary
+from summaries.services import default_variant
+
+VIEWS = ("summary", "full")
+
+
+def _get_article_for_user(request: HttpRequest, article_id: int) -> Article:
+    """The article if it belongs to the logged-in user; 404 otherwise (never 403: no leaking ids)."""
+    return get_object_or_404(Article, pk=article_id, owner=request.user)
+
+
+def _view_mode(request: HttpRequest) -> str:
+    view = request.GET.get("view", "summary")
+    return view if view in VIEWS else "summary"
+
+
+def _attach_summaries(user, items: list[Article]) -> None:
+    """Give each article its default summary as ``.summary`` in one query (None when there is none)."""
+    algorithm, sentences = default_variant(user)
+    by_article = {
+        s.article_id: s
+        for s in Summary.objects.filter(
+            article__in=[a.pk for a in items], algorithm=algorithm, sentence_count=sentences
+        )
+    }
+    for item in items:
+        item.summary = by_article.get(item.pk)
+
+
+def _list_queryset(user):
+    # List pages never load the page bodies nor the full text.
+    return Article.objects.filter(owner=user).defer("text").order_by("-id")
+
+
+@login_required
+@require_GET
+def index(request: HttpRequest) -> HttpResponse:
+    """The paste form above the reading list, newest first, ``DIGEST_PAGE_SIZE`` rows a page.
+
+    Pagination is by cursor: ``?before=<article id>`` shows the articles saved before that one.
+    """
+    page_size = settings.DIGEST_PAGE_SIZE
+    qs = _list_queryset(request.user)
+    before = request.GET.get("before", "")
+    if before.isdigit():
+        qs = qs.filter(pk__lt=int(before))
+    rows = list(qs[: page_size + 1])
+    has_next = len(rows) > page_size
+    rows = rows[:page_size]
+    _attach_summaries(request.user, rows)
+    context = {
+        "articles": rows,
+        "next_cursor": rows[-1].pk if has_next and rows else None,
+        "any_pending": any(a.is_pending for a in rows),
+        "poll_interval": settings.DIGEST_POLL_INTERVAL,
+        "view": "summary",
+    }
+    return render(request, "reader/index.html", context)
+
+
+@login_required
+@require_POST
+def save_articles(request: HttpRequest) -> HttpResponse:
+    """Save the links in form field ``urls``; bad links get a message while good ones are saved."""
+    result = article_service.save_urls(user=request.user, text=request.POST.get("urls", ""))
+    if not request.htmx:
+        for bad, reason in result.errors:
+            messages.error(request, f"{bad}: {reason}")
+        for existing in result.existing:
+            messages.info(request, f"Already saved: {existing.display_title}")
+        if result.created:
+            messages.success(request, f"Saved {len(result.created)} link{'s' if len(result.created) != 1 else ''}.")
+        if not (result.created or result.existing or result.errors):
+            messages.error(request, "Paste at least one link.")
+        return redirect("reader:index")
+    new_rows = list(reversed(result.created))  # newest first, as the list shows them
+    _attach_summaries(request.user, new_rows)
+    context = {
+        "new_articles": new_rows,
+        "result": result,
+        "empty": not (result.created or result.existing or result.errors),
+        "poll_interval": settings.DIGEST_POLL_INTERVAL,
+        "any_pending": bool(new_rows),
+        "view": "summary",
+    }
+    return render(request, "reader/_save_response.html", context)
+
+
+@login_required
+@require_GET
+def updates(request: HttpRequest) -> HttpResponse:
+    """One poll for the whole list page: out-of-band swaps for rows whose status changed.
+
+    The page sends ``seen=<id>:<status>`` for each row still pending. Rows now in another state
+    come back as out-of-band swaps. When none of them is pending any more the answer is HTTP 286,
+    which makes htmx stop polling.
+    """
+    seen: dict[int, str] = {}
+    for value in request.GET.getlist("seen"):
+        article_id, _, status = value.partition(":")
+        if article_id.isdigit():
+            seen[int(article_id)] = status
+    rows = list(_list_queryset(request.user).filter(pk__in=list(seen)[:500]))
+    changed = [a for a in rows if a.status != seen.get(a.pk)]
+    _attach_summaries(request.user, changed)
+    still_pending = any(a.is_pending for a in rows)
+    response = render(request, "reader/_updates.html", {"articles": changed, "view": "summary"})
+    if not still_pending:
+        response.status_code = HttpResponseStopPolling.status_code
+    return response
+
+
+@login_required
+@require_GET
+def article_detail(request: HttpRequest, article_id: int) -> HttpResponse:
+    """The article page with its summary/full-text toggle (``?view=summary`` or ``?view=full``).
+
+    An htmx request gets only the body fragment, swapped in place (on this page or in a list row).
+    """
+    article = _get_article_for_user(request, article_id)
+    _attach_summaries(request.user, [article])
+    context = {"article": article, "view": _view_mode(request)}
+    if request.htmx:
+        return render(request, "reader/_article_body.html", context)
+    return render(request, "reader/article_detail.html", context)
+
+
+@login_required
+@require_POST
+def retry_article(request: HttpRequest, article_id: int) -> HttpResponse:
+    """Queue a failed article again; the row goes back to pending and starts the page poll."""
+    article = _get_article_for_user(request, article_id)
+    if not article_service.retry_article(article=article) and not request.htmx:
+        messages.info(request, "That article is not failed, so there is nothing to retry.")
+    if not request.htmx:
+        return redirect(request.POST.get("next") or reverse("reader:index"))
+    article.refresh_from_db()
+    _attach_summaries(request.user, [article])
+    context = {
+        "new_articles": [],
+        "article": article,
+        "poll_interval": settings.DIGEST_POLL_INTERVAL,
+        "view": "summary",
+    }
+    return render(request, "reader/_retry_response.html", context)

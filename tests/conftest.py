@@ -6,9 +6,6 @@ from pathlib import Path
 
 import pytest
 
-os.environ.setdefault("SECRET_KEY", "test-secret-key-not-for-production")
-os.environ.setdefault("DEBUG", "0")
-os.environ.setdefault("DIGEST_PRIVATE_NETWORKS_ALLOWED", "127.0.0.0/8")
 
 REPO = Path(__file__).resolve().parent.parent
 SHARED = Path(os.environ.get("DIGEST_SHARED_DIR", REPO.parent / "shared"))
@@ -25,3 +22,136 @@ def shared_dir() -> Path:
 @pytest.fixture(scope="session")
 def cases_dir(shared_dir: Path) -> Path:
     return shared_dir / "cases"
+
+
+# --- A real broker and a real Celery worker process -------------------------------------------
+
+
+def _database_url_for_worker() -> str:
+    """A DATABASE_URL that points a separate process at the test database pytest-django made."""
+    from django.db import connection
+
+    s = connection.settings_dict
+    if s["ENGINE"] == "django.db.backends.sqlite3":
+        return f"sqlite:///{s['NAME']}"
+    user = s.get("USER") or ""
+    password = f":{s['PASSWORD']}" if s.get("PASSWORD") else ""
+    auth = f"{user}{password}@" if user else ""
+    return f"postgres://{auth}{s.get('HOST') or '127.0.0.1'}:{s.get('PORT') or 5432}/{s['NAME']}"
+
+
+@pytest.fixture(scope="session")
+def broker(tmp_path_factory):
+    """The broker URL for this test session, with a queue of its own.
+
+    With REDIS_URL set, that Redis is used; without it, a private redis-server (the default
+    setup) is started on a socket in a temporary folder, as ``manage.py rundigest`` does.
+    """
+    import uuid
+
+    from django.conf import settings
+
+    from config.broker import start_private_redis
+    from config.celery import app
+
+    proc = None
+    if settings.DIGEST_PRIVATE_REDIS:
+        sock = tmp_path_factory.mktemp("broker") / "redis.sock"
+        proc = start_private_redis(sock)
+        url = f"redis+socket://{sock}"
+    else:
+        url = settings.CELERY_BROKER_URL
+    queue = f"digest-test-{uuid.uuid4().hex[:8]}"
+    old = (app.conf.broker_url, app.conf.task_default_queue)
+    app.conf.broker_url = url
+    app.conf.task_default_queue = queue
+    app.pool.force_close_all()
+    yield {"url": url, "queue": queue}
+    app.conf.broker_url, app.conf.task_default_queue = old
+    if proc is not None:
+        proc.terminate()
+        proc.wait(timeout=10)
+
+
+class WorkerProcess:
+    """A real ``celery worker`` (with embedded beat) as a child process, started and killed on demand."""
+
+    def __init__(self, broker: dict, database_url: str, env: dict[str, str], log_dir: Path):
+        self.broker, self.database_url, self.extra_env, self.log_dir = broker, database_url, env, log_dir
+        self.proc = None
+        self.log_path = log_dir / "worker.log"
+
+    def start(self) -> None:
+        import subprocess
+        import sys
+
+        env = dict(os.environ)
+        env.update(
+            {
+                "DATABASE_URL": self.database_url,
+                "REDIS_URL": self.broker["url"],
+                "DIGEST_QUEUE": self.broker["queue"],
+                "SECRET_KEY": "test-secret-key-not-for-production",
+                "DIGEST_PRIVATE_NETWORKS_ALLOWED": "127.0.0.0/8",
+            }
+        )
+        env.update(self.extra_env)
+        log = open(self.log_path, "ab")
+        self.proc = subprocess.Popen(
+            [
+                sys.executable, "-m", "celery", "-A", "config", "worker", "-B",
+                "--pool", "prefork", "--concurrency", "2", "--loglevel", "INFO",
+                "-Q", self.broker["queue"], "--without-gossip", "--without-mingle", "--without-heartbeat",
+                "--schedule", str(self.log_dir / "celerybeat-schedule"),
+            ],
+            cwd=REPO,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+
+    def kill(self) -> None:
+        """SIGKILL the worker and its children, as a crash or an OOM kill would."""
+        import signal
+
+        if self.proc and self.proc.poll() is None:
+            os.killpg(self.proc.pid, signal.SIGKILL)
+            self.proc.wait(timeout=10)
+
+    def stop(self) -> None:
+        import signal
+        import subprocess
+
+        if self.proc and self.proc.poll() is None:
+            os.killpg(self.proc.pid, signal.SIGTERM)
+            try:
+                self.proc.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                self.kill()
+
+    def log(self) -> str:
+        return self.log_path.read_text(errors="replace")[-5000:]
+
+
+@pytest.fixture(scope="session")
+def celery_worker_process(broker, django_db_setup, django_db_blocker, tmp_path_factory):
+    """A running worker process on the test database; fast sweeps so stuck articles recover in seconds."""
+    with django_db_blocker.unblock():
+        url = _database_url_for_worker()
+    worker = WorkerProcess(
+        broker,
+        url,
+        {
+            "DIGEST_FETCH_TOTAL_TIMEOUT": "4",
+            "DIGEST_FETCH_READ_TIMEOUT": "2",
+            "DIGEST_RETRY_BACKOFF": "1",
+            "DIGEST_MAX_ATTEMPTS": "2",
+            "DIGEST_STUCK_AFTER": "6",
+            "DIGEST_SWEEP_INTERVAL": "1",
+        },
+        tmp_path_factory.mktemp("worker"),
+    )
+    worker.start()
+    yield worker
+    worker.stop()

@@ -1,0 +1,44 @@
+"""``manage.py save_urls``: save links for a user through the same service as the web form."""
+from __future__ import annotations
+
+import json
+import time
+
+from django.contrib.auth import get_user_model
+from django.core.management.base import BaseCommand, CommandError
+
+from reader.models import Article
+from reader.queries import article_as_dict
+from reader.services.articles import save_urls
+
+
+class Command(BaseCommand):
+    help = "Save links for a user. With --wait, block until each article is ready or failed."
+
+    def add_arguments(self, parser):
+        parser.add_argument("urls", nargs="+", metavar="URL")
+        parser.add_argument("--user", required=True, help="username who saves the links")
+        parser.add_argument("--wait", type=float, default=0, metavar="SECONDS", help="wait up to this long for results")
+        parser.add_argument("--json", action="store_true", help="print JSON Lines, one object per article")
+
+    def handle(self, *args, **options):
+        try:
+            user = get_user_model().objects.get(username=options["user"])
+        except get_user_model().DoesNotExist as exc:
+            raise CommandError(f"No user named {options['user']!r}.") from exc
+        result = save_urls(user=user, text="\n".join(options["urls"]))
+        for bad, reason in result.errors:
+            self.stderr.write(f"{bad}: {reason}")
+        ids = [a.pk for a in result.created + result.existing]
+        deadline = time.monotonic() + options["wait"]
+        while options["wait"] and time.monotonic() < deadline:
+            if not Article.objects.filter(pk__in=ids).exclude(status__in=Article.FINAL_STATUSES).exists():
+                break
+            time.sleep(0.5)
+        for article in Article.objects.filter(pk__in=ids).order_by("pk"):
+            if options["json"]:
+                self.stdout.write(json.dumps(article_as_dict(article), ensure_ascii=False))
+            else:
+                self.stdout.write(f"{article.pk}\t{article.status}\t{article.url}\t{article.title or article.error}")
+        if result.errors and not ids:
+            raise CommandError("No valid links were given.")

@@ -1,0 +1,175 @@
+"""The list page, saving, the poll, the article page and retry, as a browser or htmx sees them."""
+from __future__ import annotations
+
+import re
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.urls import reverse
+
+from reader.models import Article
+from summaries.models import Summary
+
+pytestmark = pytest.mark.django_db
+
+HTMX = {"HTTP_HX_REQUEST": "true"}
+
+
+@pytest.fixture
+def alice(client):
+    user = get_user_model().objects.create_user("alice", password="pw-alice-123")
+    client.force_login(user)
+    return user
+
+
+@pytest.fixture
+def bob():
+    return get_user_model().objects.create_user("bob", password="pw-bob-123")
+
+
+def make_article(owner, n=1, **fields) -> Article:
+    defaults = {
+        "url": f"https://news.example.com/story-{n}",
+        "canonical_url": f"https://news.example.com/story-{n}",
+        "site": "news.example.com",
+        "status": Article.Status.READY,
+        "title": f"Story number {n}",
+        "text": "First sentence of the story.\nSecond paragraph is here. It has two sentences.",
+        "word_count": 13,
+    }
+    defaults.update(fields)
+    return Article.objects.create(owner=owner, **defaults)
+
+
+def add_summary(article, sentences):
+    spans = []
+    for sentence in sentences:
+        start = article.text.index(sentence)
+        spans.append({"text": sentence, "start": start, "end": start + len(sentence)})
+    return Summary.objects.create(
+        article=article, algorithm="lexrank", sentence_count=3, status=Summary.Status.READY, sentences=spans
+    )
+
+
+def test_pages_need_login(client):
+    response = client.get("/")
+    assert response.status_code == 302
+    assert response["Location"].startswith("/accounts/login/")
+    assert client.post("/articles/", {"urls": "https://a.example.com/x"}).status_code == 302
+    assert not Article.objects.exists()
+
+
+def test_login_page_and_logout_by_post(client, bob):
+    page = client.get("/accounts/login/")
+    assert b'name="username"' in page.content
+    response = client.post("/accounts/login/", {"username": "bob", "password": "pw-bob-123"})
+    assert response.status_code == 302
+    assert client.get("/").status_code == 200
+    assert client.get("/accounts/logout/").status_code == 405  # logout only by POST
+    client.post("/accounts/logout/")
+    assert client.get("/").status_code == 302
+
+
+def test_another_users_article_is_404(client, alice, bob):
+    theirs = make_article(bob)
+    assert client.get(reverse("reader:article-detail", args=[theirs.pk])).status_code == 404
+    assert client.post(reverse("reader:article-retry", args=[theirs.pk])).status_code == 404
+    mine = make_article(alice, 2)
+    listing = client.get("/").content.decode()
+    assert mine.title in listing and theirs.title not in listing
+
+
+def test_save_without_js_redirects_with_messages(client, alice):
+    response = client.post(
+        "/articles/", {"urls": "https://a.example.com/one\nftp://files.example.com/x  https://b.example.com/two"},
+        follow=True,
+    )
+    page = response.content.decode()
+    assert Article.objects.filter(owner=alice).count() == 2
+    assert "Saved 2 links." in page
+    assert "ftp://files.example.com/x" in page
+    # the new ones are pending and shown at the top, newest first
+    assert page.index("b.example.com") < page.index("a.example.com")
+
+
+def test_save_with_htmx_returns_new_rows_and_oob_form(client, alice):
+    response = client.post("/articles/", {"urls": "https://a.example.com/one javascript:alert(1)"}, **HTMX)
+    body = response.content.decode()
+    article = Article.objects.get(owner=alice)
+    assert f'id="article-{article.pk}"' in body
+    assert 'id="save-form" class="save-form" hx-swap-oob="true"' in body
+    assert "javascript:alert(1)" in body  # the bad link is named next to the form
+    assert 'id="poller" hx-swap-oob="true"' in body and "every" in body  # polling starts
+    assert f'value="{article.pk}:queued"' in body
+
+
+def test_saving_same_link_twice_shows_existing(client, alice):
+    client.post("/articles/", {"urls": "https://a.example.com/story?utm_source=x"})
+    response = client.post("/articles/", {"urls": "https://A.example.com/story/"}, **HTMX)
+    assert Article.objects.filter(owner=alice).count() == 1
+    assert "Already saved" in response.content.decode()
+
+
+def test_updates_poll_sends_changed_rows_and_stops_when_done(client, alice):
+    pending = make_article(alice, 1, status=Article.Status.FETCHING)
+    done = make_article(alice, 2)
+    url = reverse("reader:article-updates")
+    response = client.get(url, {"seen": [f"{pending.pk}:fetching"]}, **HTMX)
+    assert response.status_code == 200 and response.content.strip() == b""
+    Article.objects.filter(pk=pending.pk).update(status=Article.Status.READY, title="Now ready")
+    add_summary(Article.objects.get(pk=pending.pk), ["First sentence of the story."])
+    response = client.get(url, {"seen": [f"{pending.pk}:fetching", f"{done.pk}:ready"]}, **HTMX)
+    assert response.status_code == 286  # htmx stops polling
+    body = response.content.decode()
+    assert f'id="article-{pending.pk}"' in body and 'hx-swap-oob="true"' in body
+    assert "Now ready" in body and "First sentence of the story." in body
+    assert f'id="article-{done.pk}"' not in body
+
+
+def test_list_query_count_is_fixed(client, alice, django_assert_max_num_queries):
+    for n in range(40):
+        article = make_article(alice, n)
+        add_summary(article, ["First sentence of the story."])
+    with django_assert_max_num_queries(6):
+        response = client.get("/")
+    assert response.status_code == 200
+
+
+def test_cursor_pagination_has_rel_next(client, alice, settings):
+    settings.DIGEST_PAGE_SIZE = 5
+    made = [make_article(alice, n) for n in range(12)]
+    page = client.get("/").content.decode()
+    match = re.search(r'rel="next" href="\?before=(\d+)"', page)
+    assert match and int(match.group(1)) == made[7].pk
+    second = client.get("/", {"before": match.group(1)}).content.decode()
+    assert made[6].title in second and made[7].title not in second
+
+
+def test_article_page_toggles_summary_and_full_text(client, alice):
+    article = make_article(alice, url="https://news.example.com/a", final_url="https://news.example.com/a-final")
+    add_summary(article, ["It has two sentences."])
+    page = client.get(reverse("reader:article-detail", args=[article.pk])).content.decode()
+    assert "<h1>Story number 1</h1>" in page
+    assert 'href="https://news.example.com/a-final"' in page  # link to the original
+    assert "It has two sentences." in page and "First sentence of the story." not in page
+    full = client.get(reverse("reader:article-detail", args=[article.pk]), {"view": "full"}, **HTMX).content.decode()
+    assert full.startswith(f'<div id="article-{article.pk}-body"')  # only the fragment
+    assert "First sentence of the story." in full
+    # the summary sentence is marked inside the full text
+    assert f'<mark id="a{article.pk}-s1" class="summary-sentence">It has two sentences.</mark>' in full
+
+
+def test_failed_row_shows_error_and_retry_requeues(client, alice):
+    article = make_article(alice, status=Article.Status.FAILED, error="The page was not found (HTTP 404).", attempts=1)
+    page = client.get("/").content.decode()
+    assert "The page was not found (HTTP 404)." in page and "Retry" in page
+    response = client.post(reverse("reader:article-retry", args=[article.pk]), **HTMX)
+    article.refresh_from_db()
+    assert article.status == Article.Status.QUEUED and article.error == "" and article.attempts == 0
+    assert 'id="poller" hx-swap-oob="true"' in response.content.decode()
+
+
+def test_admin_is_there_for_staff(client):
+    admin = get_user_model().objects.create_superuser("root", password="pw-root-123")
+    client.force_login(admin)
+    assert client.get("/admin/reader/article/").status_code == 200
