@@ -12,8 +12,16 @@ from django.db import models
 from django.db.models import Q
 
 
+class ArticleQuerySet(models.QuerySet):
+    def for_user(self, user) -> "ArticleQuerySet":
+        """The articles ``user`` can see: their own, not deleted."""
+        return self.filter(owner=user, deleted_at__isnull=True)
+
+
 class Article(models.Model):
     """One link a person saved, and what was extracted from it."""
+
+    objects = ArticleQuerySet.as_manager()
 
     class Status(models.TextChoices):
         QUEUED = "queued", "Queued"
@@ -57,10 +65,22 @@ class Article(models.Model):
     text = models.TextField(blank=True)
     word_count = models.PositiveIntegerField(default=0)
 
+    # Reading-list state, set by the person.
+    read_at = models.DateTimeField(null=True, blank=True)
+    archived_at = models.DateTimeField(null=True, blank=True)
+    favourite = models.BooleanField(default=False)
+    # Deleting keeps the row for a short undo; a deleted article's link can be saved again.
+    deleted_at = models.DateTimeField(null=True, blank=True)
+    tags = models.ManyToManyField("Tag", blank=True, related_name="articles")
+
     class Meta:
         ordering = ["-created_at", "-id"]
         constraints = [
-            models.UniqueConstraint(fields=["owner", "canonical_url"], name="article_unique_canonical_per_owner"),
+            models.UniqueConstraint(
+                fields=["owner", "canonical_url"],
+                name="article_unique_canonical_per_owner",
+                condition=Q(deleted_at__isnull=True),
+            ),
         ]
         indexes = [
             models.Index(fields=["owner", "-created_at", "-id"], name="article_owner_created"),
@@ -86,6 +106,46 @@ class Article(models.Model):
     @property
     def display_title(self) -> str:
         return self.title or self.final_url or self.url
+
+
+class Tag(models.Model):
+    """A person's label for articles; names are unique per owner, compared case-insensitively."""
+
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="tags")
+    name = models.CharField(max_length=64)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(models.functions.Lower("name"), "owner", name="tag_unique_name_per_owner"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ReaderPreferences(models.Model):
+    """One person's choices: default summary and how the reader view looks."""
+
+    class Theme(models.TextChoices):
+        SYSTEM = "system", "Follow the system"
+        LIGHT = "light", "Light"
+        DARK = "dark", "Dark"
+        SEPIA = "sepia", "Sepia"
+
+    class Font(models.TextChoices):
+        SERIF = "serif", "Serif"
+        SANS = "sans", "Sans-serif"
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="reader_preferences")
+    summary_algorithm = models.CharField(max_length=32, blank=True, help_text="Empty: the site default.")
+    summary_sentences = models.PositiveSmallIntegerField(null=True, blank=True, help_text="Empty: the site default.")
+    theme = models.CharField(max_length=8, choices=Theme.choices, default=Theme.SYSTEM)
+    font = models.CharField(max_length=8, choices=Font.choices, default=Font.SERIF)
+    font_size = models.PositiveSmallIntegerField(default=18, help_text="Reader text size in CSS pixels.")
+
+    def __str__(self) -> str:
+        return f"Preferences of {self.user}"
 
 
 class FetchedPage(models.Model):

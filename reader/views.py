@@ -24,7 +24,7 @@ VIEWS = ("summary", "full")
 
 def _get_article_for_user(request: HttpRequest, article_id: int) -> Article:
     """The article if it belongs to the logged-in user; 404 otherwise (never 403: no leaking ids)."""
-    return get_object_or_404(Article, pk=article_id, owner=request.user)
+    return get_object_or_404(Article.objects.for_user(request.user), pk=article_id)
 
 
 def _view_mode(request: HttpRequest) -> str:
@@ -47,7 +47,7 @@ def _attach_summaries(user, items: list[Article]) -> None:
 
 def _list_queryset(user):
     # List pages never load the page bodies nor the full text.
-    return Article.objects.filter(owner=user).defer("text").order_by("-id")
+    return Article.objects.for_user(user).defer("text").order_by("-id")
 
 
 @login_required

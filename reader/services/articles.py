@@ -56,7 +56,7 @@ def save_urls(*, user, text: str) -> SaveResult:
             except InvalidURL as exc:
                 result.errors.append((url, str(exc)))
                 continue
-            found = Article.objects.filter(owner=user, canonical_url=canonical).first()
+            found = Article.objects.for_user(user).filter(canonical_url=canonical).first()
             if found is not None:
                 if found not in result.existing and found not in result.created:
                     result.existing.append(found)
@@ -73,7 +73,7 @@ def save_urls(*, user, text: str) -> SaveResult:
                     )
             except IntegrityError:
                 # The same link saved at the same moment from another tab or script.
-                result.existing.append(Article.objects.get(owner=user, canonical_url=canonical))
+                result.existing.append(Article.objects.for_user(user).get(canonical_url=canonical))
                 continue
             result.created.append(article)
         ids = [a.pk for a in result.created]
