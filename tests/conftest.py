@@ -65,7 +65,6 @@ def broker(tmp_path_factory):
     old = (app.conf.broker_url, app.conf.task_default_queue)
     app.conf.broker_url = url
     app.conf.task_default_queue = queue
-    app.pool.force_close_all()
     yield {"url": url, "queue": queue}
     app.conf.broker_url, app.conf.task_default_queue = old
     if proc is not None:

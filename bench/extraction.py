@@ -1,0 +1,203 @@
+"""Article-body extraction benchmark: our pipeline vs newspaper3k alone vs trafilatura alone.
+
+Run: ``python -m bench.extraction [--limit N] [--shared PATH]``. Reads the 136 pages of
+``shared/bench/extraction`` (Scrapinghub article-extraction-benchmark, MIT) and prints, per
+extractor, F1 / precision / recall, pages with empty or mostly-boilerplate text, and median and
+p95 milliseconds per page, all measured in this one process on the same pages.
+
+The metric is the benchmark's own (its ``evaluate.py``, described in the data's README): word
+4-gram shingles, per-page TP/FP/FN normalised to sum 1, precision averaged over pages with a
+prediction, recall over pages with a truth, F1 of the two means.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import json
+import re
+import statistics
+import sys
+import time
+from collections import Counter
+from collections.abc import Callable, Iterable
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+DEFAULT_SHARED = REPO.parent / "shared"
+
+_TOKEN = re.compile(r"\w+")
+
+# A prediction this short counts as an empty page; one whose precision is below this share is
+# mostly boilerplate.
+EMPTY_WORDS = 25
+BOILERPLATE_PRECISION = 0.5
+
+
+def _shingles(text: str, n: int = 4) -> Counter[tuple[str, ...]]:
+    tokens = _TOKEN.findall(text or "")
+    # Fewer than n tokens still make one (short) shingle, as in the benchmark.
+    return Counter(tuple(tokens[i : i + n]) for i in range(max(1, len(tokens) - n + 1)) if tokens[i : i + n])
+
+
+def tp_fp_fn(pred: str, truth: str) -> tuple[float, float, float]:
+    """Shingle TP, FP, FN of one page, divided by their sum (all 0.0 when both texts are empty)."""
+    p, t = _shingles(pred), _shingles(truth)
+    tp = sum((p & t).values())
+    fp = sum((p - t).values())
+    fn = sum((t - p).values())
+    total = tp + fp + fn
+    if not total:
+        return 0.0, 0.0, 0.0
+    return tp / total, fp / total, fn / total
+
+
+def _precision(tp: float, fp: float, fn: float) -> float:
+    if fp == fn == 0:
+        return 1.0
+    return tp / (tp + fp) if tp + fp else 0.0
+
+
+def _recall(tp: float, fp: float, fn: float) -> float:
+    if fp == fn == 0:
+        return 1.0
+    return tp / (tp + fn) if tp + fn else 0.0
+
+
+def score(pred: str, truth: str) -> tuple[float, float]:
+    """Precision and recall of one predicted article body against the true one (0.0..1.0 each).
+
+    Word 4-gram shingles as in the Scrapinghub benchmark; both are 1.0 when the texts match.
+    """
+    return _precision(*tp_fp_fn(pred, truth)), _recall(*tp_fp_fn(pred, truth))
+
+
+def aggregate(rows: Iterable[tuple[float, float, float]]) -> tuple[float, float, float]:
+    """(F1, precision, recall) over pages from their normalised (TP, FP, FN) triples.
+
+    Precision is averaged over pages with a non-empty prediction (TP + FP > 0), recall over
+    pages with a non-empty truth (TP + FN > 0), and F1 = 2PR / (P + R) of those means.
+    """
+    rows = list(rows)
+    precisions = [_precision(*r) for r in rows if r[0] + r[1] > 0]
+    recalls = [_recall(*r) for r in rows if r[0] + r[2] > 0]
+    p = statistics.mean(precisions) if precisions else 0.0
+    r = statistics.mean(recalls) if recalls else 0.0
+    return (2 * p * r / (p + r) if p + r else 0.0), p, r
+
+
+def load_pages(shared: Path, limit: int | None = None) -> list[tuple[str, str, str, str]]:
+    """``[(page id, url, html, true article body)]`` from ``shared/bench/extraction``, sorted by id."""
+    root = shared / "bench" / "extraction"
+    truth = json.loads((root / "ground-truth.json").read_text("utf8"))
+    pages = []
+    for page_id in sorted(truth)[: limit or None]:
+        with gzip.open(root / "html" / f"{page_id}.html.gz", "rt", encoding="utf8") as f:
+            html = f.read()
+        pages.append((page_id, truth[page_id]["url"], html, truth[page_id].get("articleBody", "")))
+    return pages
+
+
+def ours(html: str, url: str) -> str:
+    """Digest's extractor, from decoded HTML (the fetcher's decoding is not timed here)."""
+    from reader.services.extraction import extract_html
+
+    return extract_html(html, url).text
+
+
+def newspaper3k_alone(html: str, url: str) -> str:
+    """newspaper3k 0.2.8 as the design first used it: Article.download(input_html) + parse()."""
+    from newspaper import Article, Config
+
+    config = Config()
+    config.fetch_images = False
+    config.memoize_articles = False
+    article = Article(url, config=config)
+    article.download(input_html=html)
+    article.parse()
+    return article.text
+
+
+def trafilatura_alone(html: str, url: str) -> str:
+    """trafilatura with default settings, as the benchmark runs it."""
+    import trafilatura
+
+    return trafilatura.extract(html, include_comments=False) or ""
+
+
+EXTRACTORS: dict[str, Callable[[str, str], str]] = {
+    "digest": ours,
+    "newspaper3k": newspaper3k_alone,
+    "trafilatura": trafilatura_alone,
+}
+
+
+def run(pages: list[tuple[str, str, str, str]]) -> dict[str, dict]:
+    """Run every extractor on every page; return per-extractor figures.
+
+    The extractors take turns page by page, so a change in machine load hits all of them alike.
+    """
+    for func in EXTRACTORS.values():
+        func(pages[0][2], pages[0][1])  # imports and lazy models load outside the timing
+    rows: dict[str, list] = {name: [] for name in EXTRACTORS}
+    times: dict[str, list[float]] = {name: [] for name in EXTRACTORS}
+    empty: dict[str, list[str]] = {name: [] for name in EXTRACTORS}
+    boilerplate: dict[str, list[str]] = {name: [] for name in EXTRACTORS}
+    for page_id, url, html, truth in pages:
+        for name, func in EXTRACTORS.items():
+            start = time.perf_counter()
+            text = func(html, url)
+            times[name].append(time.perf_counter() - start)
+            row = tp_fp_fn(text, truth)
+            rows[name].append(row)
+            if len(_TOKEN.findall(text)) < EMPTY_WORDS:
+                empty[name].append(page_id)
+            elif _precision(*row) < BOILERPLATE_PRECISION:
+                boilerplate[name].append(page_id)
+    results: dict[str, dict] = {}
+    for name in EXTRACTORS:
+        f1, p, r = aggregate(rows[name])
+        ms = sorted(t * 1000 for t in times[name])
+        results[name] = {
+            "f1": f1,
+            "precision": p,
+            "recall": r,
+            "empty": empty[name],
+            "boilerplate": boilerplate[name],
+            "median_ms": statistics.median(ms),
+            "p95_ms": ms[min(len(ms) - 1, round(0.95 * (len(ms) - 1)))],
+        }
+    return results
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--limit", type=int, default=None, help="only the first N pages (by id)")
+    parser.add_argument("--shared", type=Path, default=DEFAULT_SHARED, help="shared data folder")
+    args = parser.parse_args(argv)
+    if not (args.shared / "bench" / "extraction").is_dir():
+        print(f"benchmark data not found under {args.shared}", file=sys.stderr)
+        return 2
+    if str(REPO) not in sys.path:
+        sys.path.insert(0, str(REPO))
+    pages = load_pages(args.shared, args.limit)
+    results = run(pages)
+    base = results["newspaper3k"]["median_ms"]
+    print(f"{len(pages)} pages")
+    print("| extractor | F1 | P | R | empty | mostly boilerplate | median ms | p95 ms | median vs newspaper3k |")
+    print("|---|---|---|---|---|---|---|---|---|")
+    for name, res in results.items():
+        print(
+            f"| {name} | {res['f1']:.3f} | {res['precision']:.3f} | {res['recall']:.3f} | "
+            f"{len(res['empty'])} | {len(res['boilerplate'])} | {res['median_ms']:.0f} | "
+            f"{res['p95_ms']:.0f} | {res['median_ms'] / base:.2f}x |"
+        )
+    for name, res in results.items():
+        for label in ("empty", "boilerplate"):
+            if res[label]:
+                print(f"{name} {label}: {', '.join(i[:12] for i in res[label])}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

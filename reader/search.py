@@ -1,0 +1,601 @@
+"""Full-text search over a person's articles: one interface, two engines.
+
+What is searched: an article's title, text, site, tag names and the sentences of its READY summaries.
+
+* SQLite (the default install): FTS5 table ``reader_search`` with the ``unicode61`` tokenizer
+  (case and diacritics folded, ``remove_diacritics 2``), ranked by FTS5's ``bm25()``.
+* PostgreSQL: table ``reader_search`` holding a ``tsvector`` (text search configuration
+  ``digest_search``: the ``simple`` dictionary after ``unaccent``) under a GIN index, ranked by
+  ``ts_rank()`` with the title weighted A, tags and site B, summary C and text D.
+
+Both engines split text into words the same way (on every character that is not a letter or a digit)
+and neither stems, so the same query finds the same articles on both.
+
+Chinese, Japanese and Korean are written without spaces between words, so a word index cannot find
+them. Articles containing such characters are also put in ``reader_search_cjk``: an FTS5 ``trigram``
+table on SQLite, a text column under a ``pg_trgm`` GIN index on PostgreSQL; a query term containing
+CJK characters is a substring search there. Terms of 1-2 characters are shorter than a trigram and
+are found by scanning that table, which holds only the CJK articles.
+
+The index is kept up to date by the callers: ``index_article`` when an article is ready, re-extracted
+or re-tagged, ``remove_article`` on delete; ``rebuild_index`` (``manage.py rebuild_search_index``)
+rebuilds it all. Search results are always joined with the live ``Article`` rows, so a stale entry can
+never show an article its owner cannot see.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass, field
+
+from django.db import connection, transaction
+from django.db.models import Q, QuerySet
+from django.utils.html import escape
+
+from reader.models import Article
+from reader.services.urls import site_of
+from summaries.models import Summary
+
+__all__ = [
+    "ParsedQuery",
+    "SearchHit",
+    "SearchResults",
+    "Term",
+    "apply_filters",
+    "index_article",
+    "parse_query",
+    "rebuild_index",
+    "remove_article",
+    "search",
+]
+
+# Hiragana, Katakana, CJK ideographs (with extension A and compatibility forms), Hangul syllables and
+# jamo, and half-width Katakana: the scripts written without spaces between words (Korean has spaces,
+# but particles attach to nouns, so it needs substring search as well).
+CJK_RANGES = (
+    ("\u1100", "\u11ff"),
+    ("\u3040", "\u30ff"),
+    ("\u3130", "\u318f"),
+    ("\u3400", "\u4dbf"),
+    ("\u4e00", "\u9fff"),
+    ("\uac00", "\ud7af"),
+    ("\uf900", "\ufaff"),
+    ("\uff66", "\uff9f"),
+)
+_CJK_RE = re.compile("[" + "".join(f"{a}-{b}" for a, b in CJK_RANGES) + "]")
+# The same set for SQLite's GLOB and PostgreSQL's regular expressions.
+_CJK_GLOB = "*[" + "".join(f"{a}-{b}" for a, b in CJK_RANGES) + "]*"
+_CJK_PG_RE = "[" + "".join(f"\\u{ord(a):04x}-\\u{ord(b):04x}" for a, b in CJK_RANGES) + "]"
+
+# What FTS5's unicode61 tokenizer keeps in a word: letters and digits (no underscore).
+_WORD_PIECE = re.compile(r"[^\W_]+")
+# The prefix of the last word is searched only from this many characters: shorter prefixes match
+# most of the vocabulary, cost the most and help nobody.
+PREFIX_MIN_CHARS = 2
+# PostgreSQL's tsvector is limited to 1 MB; text beyond this many characters is not indexed there.
+PG_MAX_TEXT_CHARS = 300_000
+# Column weights for SQLite's bm25(): title, text, summary, site, tags (and title, body for CJK).
+_BM25_WEIGHTS = "10.0, 1.0, 3.0, 5.0, 5.0"
+_BM25_CJK_WEIGHTS = "5.0, 1.0"
+
+FLAG_ALIASES = {
+    "unread": "unread",
+    "read": "read",
+    "archived": "archived",
+    "archive": "archived",
+    "favourite": "favourite",
+    "favorite": "favourite",
+    "fav": "favourite",
+    "starred": "favourite",
+    "pending": "pending",
+    "failed": "failed",
+}
+_OPERATORS = {"is", "tag", "site", "lang", "language"}
+_TOKEN = re.compile(
+    r"""(?P<op>[A-Za-z]+):(?:"(?P<opq>[^"]*)"?|(?P<opv>[^\s"]+))?
+      | "(?P<phrase>[^"]*)"?
+      | (?P<word>[^\s"]+)""",
+    re.X,
+)
+
+
+@dataclass(frozen=True)
+class Term:
+    """One thing to find: a word, or a phrase typed in double quotes.
+
+    ``pieces`` are the words the index sees (letters and digits; "e-mail" is the phrase "e mail").
+    ``prefix``: the last piece matches any word it begins (the word being typed).
+    ``cjk``: the term contains Chinese, Japanese or Korean characters and is found as a substring
+    (``text``, case-insensitive) instead.
+    """
+
+    text: str
+    pieces: tuple[str, ...]
+    phrase: bool = False
+    prefix: bool = False
+    cjk: bool = False
+
+
+@dataclass(frozen=True)
+class ParsedQuery:
+    """A search box query split into its free text and its filters.
+
+    ``text``: the free-text part as typed, operators removed ("" when none); ``words`` and ``phrases``:
+    its bare words and quoted phrases; ``terms``: both, in order, as the engines search them.
+    Filters: ``flags`` (subset of unread, read, archived, favourite, pending, failed), ``tags``,
+    ``sites`` and ``languages``; ``ignored``: operator tokens that meant nothing (``is:foo``).
+    """
+
+    text: str = ""
+    words: tuple[str, ...] = ()
+    phrases: tuple[str, ...] = ()
+    terms: tuple[Term, ...] = ()
+    flags: frozenset[str] = frozenset()
+    tags: tuple[str, ...] = ()
+    sites: tuple[str, ...] = ()
+    languages: tuple[str, ...] = ()
+    ignored: tuple[str, ...] = ()
+
+    @property
+    def has_filters(self) -> bool:
+        return bool(self.flags or self.tags or self.sites or self.languages)
+
+
+@dataclass
+class SearchHit:
+    """One result: the article, an HTML snippet (escaped, matches in ``<mark>``) and its rank.
+
+    ``rank`` is higher for better matches; it compares hits of one search only (bm25 on SQLite,
+    ts_rank on PostgreSQL, 0.0 when the query has filters only).
+    """
+
+    article: Article
+    snippet_html: str
+    rank: float
+
+
+@dataclass
+class SearchResults:
+    """``hits`` best first; ``total``: matching articles in all (None when unknown, e.g. past the end)."""
+
+    hits: list[SearchHit]
+    total: int | None
+    filters: ParsedQuery = field(default_factory=ParsedQuery)
+
+
+# --- Query parsing ------------------------------------------------------------------------------
+
+
+def _is_cjk(text: str) -> bool:
+    return bool(_CJK_RE.search(text))
+
+
+def parse_query(query: str) -> ParsedQuery:
+    """Split a search box query into free text and filters; never raises.
+
+    Operators: ``is:unread|read|archived|favourite|pending|failed`` (``favorite``, ``starred`` too),
+    ``tag:name``, ``site:example.com``, ``lang:de``; values may be quoted (``tag:"to read"``).
+    Everything else is free text: bare words and "quoted phrases"; an unclosed quote runs to the end.
+    Characters that mean something to FTS5 or tsquery (``* ^ - : ( ) NEAR AND OR``) are plain text here.
+    The last bare word is a prefix (as typed) unless the query ends with a space or it is shorter than
+    ``PREFIX_MIN_CHARS``.
+    """
+    query = unicodedata.normalize("NFKC", query or "")
+    flags: set[str] = set()
+    tags: list[str] = []
+    sites: list[str] = []
+    languages: list[str] = []
+    ignored: list[str] = []
+    free: list[tuple[str, bool, bool]] = []  # (text, is phrase, is the last token of the query)
+    text_parts: list[str] = []
+    matches = list(_TOKEN.finditer(query))
+    for i, m in enumerate(matches):
+        last = i == len(matches) - 1
+        op = (m.group("op") or "").lower()
+        if m.group("op") is not None and op in _OPERATORS:
+            value = (m.group("opq") if m.group("opq") is not None else m.group("opv") or "").strip()
+            if not value:
+                continue
+            if op == "is":
+                flag = FLAG_ALIASES.get(value.lower())
+                (flags.add(flag) if flag else ignored.append(m.group(0)))
+            elif op == "tag":
+                tags.append(value)
+            elif op == "site":
+                sites.append(site_of(value) or value.lower())
+            else:
+                languages.append(value.lower())
+            continue
+        if m.group("phrase") is not None:
+            if m.group("phrase").strip():
+                free.append((m.group("phrase").strip(), True, last))
+                text_parts.append(f'"{m.group("phrase").strip()}"')
+            continue
+        free.append((m.group(0), False, last))
+        text_parts.append(m.group(0))
+
+    terms: list[Term] = []
+    typing = bool(query) and not query[-1].isspace()
+    for n, (text, phrase, last) in enumerate(free):
+        if _is_cjk(text):
+            terms.append(Term(text=text, pieces=(), phrase=phrase, cjk=True))
+            continue
+        pieces = tuple(p.lower() for p in _WORD_PIECE.findall(text))
+        if not pieces:
+            continue
+        prefix = (
+            not phrase and last and typing and n == len(free) - 1 and len(pieces[-1]) >= PREFIX_MIN_CHARS
+        )
+        terms.append(Term(text=text, pieces=pieces, phrase=phrase or len(pieces) > 1, prefix=prefix))
+    return ParsedQuery(
+        text=" ".join(text_parts),
+        words=tuple(t for t, phrase, _ in free if not phrase),
+        phrases=tuple(t for t, phrase, _ in free if phrase),
+        terms=tuple(terms),
+        flags=frozenset(flags),
+        tags=tuple(tags),
+        sites=tuple(sites),
+        languages=tuple(languages),
+        ignored=tuple(ignored),
+    )
+
+
+def apply_filters(qs: QuerySet, parsed: ParsedQuery) -> QuerySet:
+    """``qs`` (of Article) narrowed by the query's filters; the free text is not applied.
+
+    Flags combine with AND: unread = ``read_at`` empty, read = set, archived = ``archived_at`` set,
+    favourite, pending = status not ready nor failed, failed. Every ``tag:`` must be on the article
+    (names compared case-insensitively). ``site:`` matches the site or its subdomains, ``lang:`` the
+    language or its regional forms ("pt" finds "pt-br"); several of either combine with OR.
+    """
+    flag_filters = {
+        "unread": Q(read_at__isnull=True),
+        "read": Q(read_at__isnull=False),
+        "archived": Q(archived_at__isnull=False),
+        "favourite": Q(favourite=True),
+        "pending": Q(status__in=Article.PENDING_STATUSES),
+        "failed": Q(status=Article.Status.FAILED),
+    }
+    for flag in sorted(parsed.flags):
+        qs = qs.filter(flag_filters[flag])
+    for name in parsed.tags:
+        qs = qs.filter(tags__name__iexact=name)
+    if parsed.sites:
+        q = Q()
+        for site in parsed.sites:
+            q |= Q(site__iexact=site) | Q(site__iendswith="." + site)
+        qs = qs.filter(q)
+    if parsed.languages:
+        q = Q()
+        for lang in parsed.languages:
+            q |= Q(language__iexact=lang) | Q(language__istartswith=lang + "-")
+        qs = qs.filter(q)
+    return qs
+
+
+# --- Index maintenance -------------------------------------------------------------------------
+
+_SQLITE_INSERT = """
+INSERT INTO reader_search (rowid, title, body, summary, site, tags)
+SELECT a.id, a.title, a.text,
+  coalesce((SELECT group_concat(json_extract(j.value, '$.text'), ' ')
+            FROM summaries_summary s, json_each(s.sentences) j
+            WHERE s.article_id = a.id AND s.status = 'ready' AND json_type(s.sentences) = 'array'), ''),
+  a.site,
+  coalesce((SELECT group_concat(t.name, ' ') FROM reader_article_tags x
+            JOIN reader_tag t ON t.id = x.tag_id WHERE x.article_id = a.id), '')
+FROM reader_article a
+WHERE a.deleted_at IS NULL {where}
+"""
+_SQLITE_INSERT_CJK = """
+INSERT INTO reader_search_cjk (rowid, title, body)
+SELECT rowid, title, body || char(10) || summary || char(10) || tags FROM reader_search
+WHERE (title || body || summary || tags) GLOB %s {where}
+"""
+_PG_WORDS = "regexp_replace({}, '[^[:alnum:]]+', ' ', 'g')"
+_PG_INSERT = f"""
+WITH docs AS (
+  SELECT a.id, a.title, left(a.text, {PG_MAX_TEXT_CHARS}) AS text, a.site,
+         coalesce(sm.text, '') AS summary, coalesce(tg.names, '') AS tags
+  FROM reader_article a
+  LEFT JOIN LATERAL (
+    SELECT string_agg(e ->> 'text', ' ') AS text FROM summaries_summary s
+    CROSS JOIN LATERAL jsonb_array_elements(
+      CASE jsonb_typeof(s.sentences) WHEN 'array' THEN s.sentences ELSE '[]'::jsonb END) e
+    WHERE s.article_id = a.id AND s.status = 'ready') sm ON true
+  LEFT JOIN LATERAL (
+    SELECT string_agg(t.name, ' ') AS names FROM reader_article_tags x
+    JOIN reader_tag t ON t.id = x.tag_id WHERE x.article_id = a.id) tg ON true
+  WHERE a.deleted_at IS NULL {{where}}
+), words AS (
+  INSERT INTO reader_search (article_id, document)
+  SELECT id,
+    setweight(to_tsvector('digest_search', {_PG_WORDS.format("title")}), 'A')
+    || setweight(to_tsvector('digest_search', {_PG_WORDS.format("tags || ' ' || site")}), 'B')
+    || setweight(to_tsvector('digest_search', {_PG_WORDS.format("summary")}), 'C')
+    || setweight(to_tsvector('digest_search', {_PG_WORDS.format("text")}), 'D')
+  FROM docs
+)
+INSERT INTO reader_search_cjk (article_id, body)
+SELECT id, concat_ws(E'\\n', title, text, summary, tags) FROM docs
+WHERE concat_ws(E'\\n', title, text, summary, tags) ~ %s
+"""
+
+
+def _is_postgres() -> bool:
+    return connection.vendor == "postgresql"
+
+
+def _write(article_ids: list[int] | None) -> None:
+    """Delete and re-insert the index entries of ``article_ids`` (all articles when None)."""
+    with transaction.atomic(), connection.cursor() as cursor:
+        key = "article_id" if _is_postgres() else "rowid"
+        if article_ids is None:
+            cursor.execute("DELETE FROM reader_search")
+            cursor.execute("DELETE FROM reader_search_cjk")
+            where, params = "", []
+        else:
+            marks = ", ".join(["%s"] * len(article_ids))
+            cursor.execute(f"DELETE FROM reader_search WHERE {key} IN ({marks})", article_ids)
+            cursor.execute(f"DELETE FROM reader_search_cjk WHERE {key} IN ({marks})", article_ids)
+            where, params = f"AND {{col}} IN ({marks})", list(article_ids)
+        if _is_postgres():
+            cursor.execute(_PG_INSERT.format(where=where.format(col="a.id")), [*params, _CJK_PG_RE])
+        else:
+            cursor.execute(_SQLITE_INSERT.format(where=where.format(col="a.id")), params)
+            cursor.execute(_SQLITE_INSERT_CJK.format(where=where.format(col="rowid")), [_CJK_GLOB, *params])
+
+
+def index_article(article_id: int) -> None:
+    """(Re)build the index entry of one article from its current title, text, site, tag names and
+    READY summaries. Idempotent; a missing or deleted article is removed from the index instead."""
+    _write([int(article_id)])
+
+
+def remove_article(article_id: int) -> None:
+    """Remove one article from the index (no-op when it is not there)."""
+    with transaction.atomic(), connection.cursor() as cursor:
+        key = "article_id" if _is_postgres() else "rowid"
+        cursor.execute(f"DELETE FROM reader_search WHERE {key} = %s", [int(article_id)])
+        cursor.execute(f"DELETE FROM reader_search_cjk WHERE {key} = %s", [int(article_id)])
+
+
+def rebuild_index() -> int:
+    """Rebuild the whole index in bulk (a few SQL statements, no per-article round trips).
+
+    Returns the number of articles indexed. On SQLite the FTS5 b-trees are merged afterwards
+    (``optimize``) and on PostgreSQL the tables analyzed, so queries are fast straight away.
+    """
+    _write(None)
+    with connection.cursor() as cursor:
+        if _is_postgres():
+            cursor.execute("ANALYZE reader_search")
+            cursor.execute("ANALYZE reader_search_cjk")
+            cursor.execute("SELECT count(*) FROM reader_search")
+        else:
+            cursor.execute("INSERT INTO reader_search (reader_search) VALUES ('optimize')")
+            cursor.execute("INSERT INTO reader_search_cjk (reader_search_cjk) VALUES ('optimize')")
+            cursor.execute("SELECT count(*) FROM reader_search")
+        return cursor.fetchone()[0]
+
+
+# --- Searching ---------------------------------------------------------------------------------
+
+
+def _fts5_query(terms: list[Term]) -> str:
+    # Every piece is letters and digits only, so quoting it cannot break the FTS5 syntax.
+    return " ".join('"' + " ".join(t.pieces) + '"' + ("*" if t.prefix else "") for t in terms)
+
+
+def _tsquery(terms: list[Term]) -> str:
+    # Pieces are letters and digits only, so they are safe inside tsquery quotes.
+    parts = []
+    for t in terms:
+        lexemes = [f"'{p}'" for p in t.pieces]
+        if t.prefix:
+            lexemes[-1] += ":*"
+        parts.append("(" + " <-> ".join(lexemes) + ")")
+    return " & ".join(parts)
+
+
+def _like_pattern(text: str) -> str:
+    return "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+
+
+def _fts5_quote(text: str) -> str:
+    return '"' + text.replace('"', '""') + '"'
+
+
+def _ranked_ids(parsed: ParsedQuery, base_sql: str, base_params: list, limit: int, offset: int):
+    """[(article id, rank)] best first and the total count (None when no row came back to tell)."""
+    words = [t for t in parsed.terms if not t.cjk]
+    cjk = [t.text.lower() for t in parsed.terms if t.cjk]
+    long_cjk = [t for t in cjk if len(t) >= 3]
+    short_cjk = [t for t in cjk if len(t) < 3]
+    conds: list[str] = []
+    params: list = []
+    pg = _is_postgres()
+    if pg:
+        if words:
+            sql = (
+                "SELECT d.article_id AS id, ts_rank(d.document, q) AS rank "
+                "FROM reader_search d CROSS JOIN to_tsquery('digest_search', %s) q "
+                "WHERE d.document @@ q AND d.article_id IN ({cond})"
+            )
+            params.append(_tsquery(words))
+            cjk_conds = [
+                "d.article_id IN (SELECT article_id FROM reader_search_cjk WHERE {})".format(c)
+                for c in ["body ILIKE %s"] * len(long_cjk) + ["strpos(lower(body), %s) > 0"] * len(short_cjk)
+            ]
+        else:
+            occurrences = " + ".join(
+                ["(length(d.body) - length(replace(lower(d.body), %s, ''))) / length(%s)"] * len(cjk)
+            )
+            sql = (
+                f"SELECT d.article_id AS id, ({occurrences})::float AS rank "
+                "FROM reader_search_cjk d WHERE d.article_id IN ({cond})"
+            )
+            for t in cjk:
+                params += [t, t]
+            cjk_conds = ["d.body ILIKE %s"] * len(long_cjk) + ["strpos(lower(d.body), %s) > 0"] * len(short_cjk)
+        cjk_params = [_like_pattern(t) for t in long_cjk] + short_cjk
+    else:
+        if words:
+            sql = (
+                f"SELECT d.rowid AS id, -bm25(reader_search, {_BM25_WEIGHTS}) AS rank "
+                "FROM reader_search d WHERE reader_search MATCH %s AND d.rowid IN ({cond})"
+            )
+            params.append(_fts5_query(words))
+            cjk_conds = []
+            if long_cjk:
+                cjk_conds.append("d.rowid IN (SELECT rowid FROM reader_search_cjk WHERE reader_search_cjk MATCH %s)")
+            cjk_conds += [
+                "d.rowid IN (SELECT rowid FROM reader_search_cjk c WHERE instr(lower(c.title || c.body), %s) > 0)"
+            ] * len(short_cjk)
+        elif long_cjk:
+            sql = (
+                f"SELECT d.rowid AS id, -bm25(reader_search_cjk, {_BM25_CJK_WEIGHTS}) AS rank "
+                "FROM reader_search_cjk d WHERE reader_search_cjk MATCH %s AND d.rowid IN ({cond})"
+            )
+            params.append(" ".join(_fts5_quote(t) for t in long_cjk))
+            long_cjk = []
+            cjk_conds = ["instr(lower(d.title || d.body), %s) > 0"] * len(short_cjk)
+        else:
+            occurrences = " + ".join(
+                ["(length(d.title || d.body) - length(replace(lower(d.title || d.body), %s, ''))) / length(%s)"]
+                * len(cjk)
+            )
+            sql = (
+                f"SELECT d.rowid AS id, ({occurrences}) * 1.0 AS rank "
+                "FROM reader_search_cjk d WHERE d.rowid IN ({cond})"
+            )
+            for t in cjk:
+                params += [t, t]
+            cjk_conds = ["instr(lower(d.title || d.body), %s) > 0"] * len(short_cjk)
+        cjk_params = ([" ".join(_fts5_quote(t) for t in long_cjk)] if long_cjk else []) + short_cjk
+    sql = sql.format(cond=base_sql)
+    params += base_params
+    for c in cjk_conds:
+        sql += " AND " + c
+    params += cjk_params
+    # The count is taken outside: SQLite allows bm25() only in the query that does the MATCH.
+    sql = f"SELECT id, rank, count(*) OVER () FROM ({sql}) AS m ORDER BY rank DESC, id DESC LIMIT %s OFFSET %s"
+    params += [limit, offset]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    total = rows[0][2] if rows else (0 if offset == 0 else None)
+    return [(r[0], float(r[1] or 0.0)) for r in rows], total
+
+
+def search(user, query: str, *, limit: int = 30, offset: int = 0) -> SearchResults:
+    """Ranked search of ``user``'s non-deleted articles; never raises on what a person types.
+
+    ``query`` is parsed by ``parse_query``: its free text must all match (words AND phrases; the
+    last word as a prefix) and its filters apply as ``apply_filters``. Returns at most ``limit`` hits
+    from ``offset``, best first (newest first among equals, and for a query of filters only).
+    Runs at most 3 SQL queries however many hits: the ranked ids with the total, the articles, their
+    READY summaries (for snippets); a filters-only query: the articles, the count, the summaries.
+    """
+    parsed = parse_query(query)
+    limit, offset = max(0, int(limit)), max(0, int(offset))
+    base = apply_filters(Article.objects.for_user(user), parsed)
+    if parsed.terms:
+        base_sql, base_params = base.order_by().values("id").query.sql_with_params()
+        ranked, total = _ranked_ids(parsed, base_sql, list(base_params), limit, offset)
+        articles = Article.objects.in_bulk([pk for pk, _ in ranked]) if ranked else {}
+    else:
+        articles = {a.pk: a for a in base.order_by("-id")[offset : offset + limit]}
+        ranked = [(pk, 0.0) for pk in articles]
+        total = base.count() if ranked or offset else 0
+    if not ranked:
+        return SearchResults(hits=[], total=total, filters=parsed)
+    ids = [pk for pk, _ in ranked]
+    summaries: dict[int, list[str]] = {}
+    for article_id, sentences in (
+        Summary.objects.filter(article_id__in=ids, status=Summary.Status.READY)
+        .order_by("id")
+        .values_list("article_id", "sentences")
+    ):
+        if isinstance(sentences, list) and article_id not in summaries:
+            summaries[article_id] = [s.get("text", "") for s in sentences if isinstance(s, dict)]
+    pattern = _highlight_pattern(parsed.terms)
+    hits = [
+        SearchHit(
+            article=articles[pk],
+            snippet_html=snippet_html(articles[pk], " ".join(summaries.get(pk, [])), pattern),
+            rank=rank,
+        )
+        for pk, rank in ranked
+        if pk in articles
+    ]
+    return SearchResults(hits=hits, total=total, filters=parsed)
+
+
+# --- Snippets ----------------------------------------------------------------------------------
+
+SNIPPET_CHARS = 240
+SNIPPET_BEFORE = 80
+
+# Folding accented Latin letters to their base letter, one character for one so that positions in
+# the folded text are positions in the original: what the index does with remove_diacritics/unaccent.
+_FOLD = {
+    cp: unicodedata.normalize("NFD", chr(cp))[0]
+    for cp in range(0xC0, 0x250)
+    if len(unicodedata.normalize("NFD", chr(cp))) > 1
+}
+
+
+def _highlight_pattern(terms: tuple[Term, ...]) -> re.Pattern | None:
+    alternatives = []
+    for t in terms:
+        if t.cjk:
+            alternatives.append(re.escape(t.text))
+            continue
+        body = r"[\W_]+".join(re.escape(p.translate(_FOLD)) for p in t.pieces)
+        alternatives.append(r"(?<![^\W_])" + body + (r"[^\W_]*" if t.prefix else r"(?![^\W_])"))
+    if not alternatives:
+        return None
+    # Longest first, so a phrase is marked as a whole rather than word by word.
+    alternatives.sort(key=len, reverse=True)
+    return re.compile("|".join(alternatives), re.IGNORECASE)
+
+
+def _cut(text: str, start: int, end: int) -> tuple[int, int]:
+    """Move the window ends to whitespace when there is some nearby, so no word is cut in two."""
+    if start > 0:
+        space = text.find(" ", start, start + 20)
+        start = space + 1 if space != -1 else start
+    if end < len(text):
+        space = text.rfind(" ", end - 20, end)
+        end = space if space > start else end
+    return start, end
+
+
+def snippet_html(article: Article, summary_text: str, pattern: re.Pattern | None) -> str:
+    """About ``SNIPPET_CHARS`` characters of the article text (else summary, else title) around the first
+    match of ``pattern``, HTML-escaped, each match in ``<mark>``; the start of the summary or text
+    when nothing matches there (a site or tag match)."""
+    for source in (article.text or "", summary_text, article.title or ""):
+        folded = source.translate(_FOLD)
+        match = pattern.search(folded) if pattern else None
+        if match:
+            start, end = _cut(source, max(0, match.start() - SNIPPET_BEFORE), match.start() + SNIPPET_CHARS)
+            break
+    else:
+        source = summary_text or article.text or ""
+        folded = source
+        match = None
+        start, end = _cut(source, 0, SNIPPET_CHARS)
+    out = ["…" if start > 0 else ""]
+    pos = start
+    if match:
+        for m in pattern.finditer(folded, start, end):
+            out.append(escape(source[pos : m.start()]))
+            out.append("<mark>" + escape(source[m.start() : m.end()]) + "</mark>")
+            pos = m.end()
+    out.append(escape(source[pos:end]))
+    if end < len(source):
+        out.append("…")
+    return " ".join("".join(out).split())

@@ -1,0 +1,88 @@
+"""In a real browser: log in, paste two links, watch both summaries arrive, flip one to full text."""
+
+from __future__ import annotations
+
+import pytest
+from django.contrib.auth import get_user_model
+
+from reader.models import Article
+from tests.browser import chromium_browser
+from tests.httpserver import HTTPTestServer
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.e2e,
+    pytest.mark.django_db(transaction=True),
+]
+
+
+@pytest.fixture
+def pages():
+    with HTTPTestServer() as server:
+        yield server
+
+
+def test_paste_two_links_and_toggle(
+    live_server, pages, shared_dir, celery_worker_process, tmp_path
+):
+    get_user_model().objects.create_user("ana", password="pw-ana-12345")
+    cases = shared_dir / "cases"
+    first = pages.add_file("/world/summit", cases / "00-seed-paris-summit.html")
+    second = pages.add_file(
+        "/culture/parades", cases / "12-body-sections-split-by-ads.html"
+    )
+
+    with chromium_browser() as browser:
+        page = browser.new_page()
+        page.goto(f"{live_server.url}/")
+        assert "/accounts/login/" in page.url
+        page.fill("#id_username", "ana")
+        page.fill("#id_password", "pw-ana-12345")
+        page.click("button[type=submit]")
+        page.wait_for_url(f"{live_server.url}/")
+
+        polls: list[str] = []
+        page.on(
+            "request",
+            lambda r: polls.append(r.url) if "/articles/updates/" in r.url else None,
+        )
+        page.evaluate("window.__sameDocument = true")  # gone if the page reloads
+        page.fill("#id_urls", f"{first}\n{second}")
+        page.click("#save-form button[type=submit]")
+        page.wait_for_selector("article.row", state="attached")
+        assert page.locator("article.row").count() == 2
+        assert (
+            page.input_value("#id_urls") == ""
+        )  # the form is ready for the next paste
+
+        # both summaries arrive through the single poll, without a reload
+        page.wait_for_function(
+            "document.querySelectorAll('article.row.status-ready ol.summary li').length >= 5",
+            timeout=90_000,
+        )
+        assert page.evaluate("window.__sameDocument") is True
+        assert polls, "updates came through the page poll"
+        ids = list(Article.objects.order_by("pk").values_list("pk", flat=True))
+        row = page.locator(f"#article-{ids[0]}")
+        assert "26 nations" in row.locator("h2").inner_text()
+        summary_text = row.locator("ol.summary").inner_text()
+
+        row.get_by_role("link", name="Full text").click()
+        row.locator(".full-text").wait_for()
+        full_text = row.locator(".full-text").inner_text()
+        assert (
+            "26 countries are ready to offer postwar security guarantees" in full_text
+        )
+        assert (
+            row.locator("mark.summary-sentence").count() == 3
+        )  # the summary, marked in place
+        page.screenshot(path=str(tmp_path / "list-full-text.png"), full_page=True)
+
+        row.get_by_role("link", name="Summary").click()
+        row.locator("ol.summary").wait_for()
+        assert row.locator("ol.summary").inner_text() == summary_text
+        assert page.evaluate("window.__sameDocument") is True
+        # nothing is pending, so the page has stopped polling
+        seen = len(polls)
+        page.wait_for_timeout(4000)
+        assert len(polls) == seen
