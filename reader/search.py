@@ -66,7 +66,9 @@ CJK_RANGES = (
 _CJK_RE = re.compile("[" + "".join(f"{a}-{b}" for a, b in CJK_RANGES) + "]")
 # The same set for SQLite's GLOB and PostgreSQL's regular expressions.
 _CJK_GLOB = "*[" + "".join(f"{a}-{b}" for a, b in CJK_RANGES) + "]*"
-_CJK_PG_RE = "[" + "".join(f"\\u{ord(a):04x}-\\u{ord(b):04x}" for a, b in CJK_RANGES) + "]"
+_CJK_PG_RE = (
+    "[" + "".join(f"\\u{ord(a):04x}-\\u{ord(b):04x}" for a, b in CJK_RANGES) + "]"
+)
 
 # What FTS5's unicode61 tokenizer keeps in a word: letters and digits (no underscore).
 _WORD_PIECE = re.compile(r"[^\W_]+")
@@ -96,7 +98,7 @@ _TOKEN = re.compile(
     r"""(?P<op>[A-Za-z]+):(?:"(?P<opq>[^"]*)"?|(?P<opv>[^\s"]+))?
       | "(?P<phrase>[^"]*)"?
       | (?P<word>[^\s"]+)""",
-    re.X,
+    re.VERBOSE,
 )
 
 
@@ -187,14 +189,17 @@ def parse_query(query: str) -> ParsedQuery:
     sites: list[str] = []
     languages: list[str] = []
     ignored: list[str] = []
-    free: list[tuple[str, bool, bool]] = []  # (text, is phrase, is the last token of the query)
+    # (text, is a phrase, is the last token of the query)
+    free: list[tuple[str, bool, bool]] = []
     text_parts: list[str] = []
     matches = list(_TOKEN.finditer(query))
     for i, m in enumerate(matches):
         last = i == len(matches) - 1
         op = (m.group("op") or "").lower()
         if m.group("op") is not None and op in _OPERATORS:
-            value = (m.group("opq") if m.group("opq") is not None else m.group("opv") or "").strip()
+            value = (
+                m.group("opq") if m.group("opq") is not None else m.group("opv") or ""
+            ).strip()
             if not value:
                 continue
             if op == "is":
@@ -225,9 +230,20 @@ def parse_query(query: str) -> ParsedQuery:
         if not pieces:
             continue
         prefix = (
-            not phrase and last and typing and n == len(free) - 1 and len(pieces[-1]) >= PREFIX_MIN_CHARS
+            not phrase
+            and last
+            and typing
+            and n == len(free) - 1
+            and len(pieces[-1]) >= PREFIX_MIN_CHARS
         )
-        terms.append(Term(text=text, pieces=pieces, phrase=phrase or len(pieces) > 1, prefix=prefix))
+        terms.append(
+            Term(
+                text=text,
+                pieces=pieces,
+                phrase=phrase or len(pieces) > 1,
+                prefix=prefix,
+            )
+        )
     return ParsedQuery(
         text=" ".join(text_parts),
         words=tuple(t for t, phrase, _ in free if not phrase),
@@ -337,14 +353,25 @@ def _write(article_ids: list[int] | None) -> None:
             where, params = "", []
         else:
             marks = ", ".join(["%s"] * len(article_ids))
-            cursor.execute(f"DELETE FROM reader_search WHERE {key} IN ({marks})", article_ids)
-            cursor.execute(f"DELETE FROM reader_search_cjk WHERE {key} IN ({marks})", article_ids)
+            cursor.execute(
+                f"DELETE FROM reader_search WHERE {key} IN ({marks})", article_ids
+            )
+            cursor.execute(
+                f"DELETE FROM reader_search_cjk WHERE {key} IN ({marks})", article_ids
+            )
             where, params = f"AND {{col}} IN ({marks})", list(article_ids)
         if _is_postgres():
-            cursor.execute(_PG_INSERT.format(where=where.format(col="a.id")), [*params, _CJK_PG_RE])
+            cursor.execute(
+                _PG_INSERT.format(where=where.format(col="a.id")), [*params, _CJK_PG_RE]
+            )
         else:
-            cursor.execute(_SQLITE_INSERT.format(where=where.format(col="a.id")), params)
-            cursor.execute(_SQLITE_INSERT_CJK.format(where=where.format(col="rowid")), [_CJK_GLOB, *params])
+            cursor.execute(
+                _SQLITE_INSERT.format(where=where.format(col="a.id")), params
+            )
+            cursor.execute(
+                _SQLITE_INSERT_CJK.format(where=where.format(col="rowid")),
+                [_CJK_GLOB, *params],
+            )
 
 
 def index_article(article_id: int) -> None:
@@ -358,7 +385,9 @@ def remove_article(article_id: int) -> None:
     with transaction.atomic(), connection.cursor() as cursor:
         key = "article_id" if _is_postgres() else "rowid"
         cursor.execute(f"DELETE FROM reader_search WHERE {key} = %s", [int(article_id)])
-        cursor.execute(f"DELETE FROM reader_search_cjk WHERE {key} = %s", [int(article_id)])
+        cursor.execute(
+            f"DELETE FROM reader_search_cjk WHERE {key} = %s", [int(article_id)]
+        )
 
 
 def rebuild_index() -> int:
@@ -374,8 +403,12 @@ def rebuild_index() -> int:
             cursor.execute("ANALYZE reader_search_cjk")
             cursor.execute("SELECT count(*) FROM reader_search")
         else:
-            cursor.execute("INSERT INTO reader_search (reader_search) VALUES ('optimize')")
-            cursor.execute("INSERT INTO reader_search_cjk (reader_search_cjk) VALUES ('optimize')")
+            cursor.execute(
+                "INSERT INTO reader_search (reader_search) VALUES ('optimize')"
+            )
+            cursor.execute(
+                "INSERT INTO reader_search_cjk (reader_search_cjk) VALUES ('optimize')"
+            )
             cursor.execute("SELECT count(*) FROM reader_search")
         return cursor.fetchone()[0]
 
@@ -385,7 +418,9 @@ def rebuild_index() -> int:
 
 def _fts5_query(terms: list[Term]) -> str:
     # Every piece is letters and digits only, so quoting it cannot break the FTS5 syntax.
-    return " ".join('"' + " ".join(t.pieces) + '"' + ("*" if t.prefix else "") for t in terms)
+    return " ".join(
+        '"' + " ".join(t.pieces) + '"' + ("*" if t.prefix else "") for t in terms
+    )
 
 
 def _tsquery(terms: list[Term]) -> str:
@@ -400,20 +435,23 @@ def _tsquery(terms: list[Term]) -> str:
 
 
 def _like_pattern(text: str) -> str:
-    return "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+    return (
+        "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+    )
 
 
 def _fts5_quote(text: str) -> str:
     return '"' + text.replace('"', '""') + '"'
 
 
-def _ranked_ids(parsed: ParsedQuery, base_sql: str, base_params: list, limit: int, offset: int):
+def _ranked_ids(
+    parsed: ParsedQuery, base_sql: str, base_params: list, limit: int, offset: int
+):
     """[(article id, rank)] best first and the total count (None when no row came back to tell)."""
     words = [t for t in parsed.terms if not t.cjk]
     cjk = [t.text.lower() for t in parsed.terms if t.cjk]
     long_cjk = [t for t in cjk if len(t) >= 3]
     short_cjk = [t for t in cjk if len(t) < 3]
-    conds: list[str] = []
     params: list = []
     pg = _is_postgres()
     if pg:
@@ -425,12 +463,16 @@ def _ranked_ids(parsed: ParsedQuery, base_sql: str, base_params: list, limit: in
             )
             params.append(_tsquery(words))
             cjk_conds = [
-                "d.article_id IN (SELECT article_id FROM reader_search_cjk WHERE {})".format(c)
-                for c in ["body ILIKE %s"] * len(long_cjk) + ["strpos(lower(body), %s) > 0"] * len(short_cjk)
+                f"d.article_id IN (SELECT article_id FROM reader_search_cjk WHERE {c})"
+                for c in ["body ILIKE %s"] * len(long_cjk)
+                + ["strpos(lower(body), %s) > 0"] * len(short_cjk)
             ]
         else:
             occurrences = " + ".join(
-                ["(length(d.body) - length(replace(lower(d.body), %s, ''))) / length(%s)"] * len(cjk)
+                [
+                    "(length(d.body) - length(replace(lower(d.body), %s, ''))) / length(%s)"
+                ]
+                * len(cjk)
             )
             sql = (
                 f"SELECT d.article_id AS id, ({occurrences})::float AS rank "
@@ -438,7 +480,9 @@ def _ranked_ids(parsed: ParsedQuery, base_sql: str, base_params: list, limit: in
             )
             for t in cjk:
                 params += [t, t]
-            cjk_conds = ["d.body ILIKE %s"] * len(long_cjk) + ["strpos(lower(d.body), %s) > 0"] * len(short_cjk)
+            cjk_conds = ["d.body ILIKE %s"] * len(long_cjk) + [
+                "strpos(lower(d.body), %s) > 0"
+            ] * len(short_cjk)
         cjk_params = [_like_pattern(t) for t in long_cjk] + short_cjk
     else:
         if words:
@@ -449,7 +493,9 @@ def _ranked_ids(parsed: ParsedQuery, base_sql: str, base_params: list, limit: in
             params.append(_fts5_query(words))
             cjk_conds = []
             if long_cjk:
-                cjk_conds.append("d.rowid IN (SELECT rowid FROM reader_search_cjk WHERE reader_search_cjk MATCH %s)")
+                cjk_conds.append(
+                    "d.rowid IN (SELECT rowid FROM reader_search_cjk WHERE reader_search_cjk MATCH %s)"
+                )
             cjk_conds += [
                 "d.rowid IN (SELECT rowid FROM reader_search_cjk c WHERE instr(lower(c.title || c.body), %s) > 0)"
             ] * len(short_cjk)
@@ -463,7 +509,9 @@ def _ranked_ids(parsed: ParsedQuery, base_sql: str, base_params: list, limit: in
             cjk_conds = ["instr(lower(d.title || d.body), %s) > 0"] * len(short_cjk)
         else:
             occurrences = " + ".join(
-                ["(length(d.title || d.body) - length(replace(lower(d.title || d.body), %s, ''))) / length(%s)"]
+                [
+                    "(length(d.title || d.body) - length(replace(lower(d.title || d.body), %s, ''))) / length(%s)"
+                ]
                 * len(cjk)
             )
             sql = (
@@ -473,7 +521,9 @@ def _ranked_ids(parsed: ParsedQuery, base_sql: str, base_params: list, limit: in
             for t in cjk:
                 params += [t, t]
             cjk_conds = ["instr(lower(d.title || d.body), %s) > 0"] * len(short_cjk)
-        cjk_params = ([" ".join(_fts5_quote(t) for t in long_cjk)] if long_cjk else []) + short_cjk
+        cjk_params = (
+            [" ".join(_fts5_quote(t) for t in long_cjk)] if long_cjk else []
+        ) + short_cjk
     sql = sql.format(cond=base_sql)
     params += base_params
     for c in cjk_conds:
@@ -519,12 +569,16 @@ def search(user, query: str, *, limit: int = 30, offset: int = 0) -> SearchResul
         .values_list("article_id", "sentences")
     ):
         if isinstance(sentences, list) and article_id not in summaries:
-            summaries[article_id] = [s.get("text", "") for s in sentences if isinstance(s, dict)]
+            summaries[article_id] = [
+                s.get("text", "") for s in sentences if isinstance(s, dict)
+            ]
     pattern = _highlight_pattern(parsed.terms)
     hits = [
         SearchHit(
             article=articles[pk],
-            snippet_html=snippet_html(articles[pk], " ".join(summaries.get(pk, [])), pattern),
+            snippet_html=snippet_html(
+                articles[pk], " ".join(summaries.get(pk, [])), pattern
+            ),
             rank=rank,
         )
         for pk, rank in ranked
@@ -554,7 +608,9 @@ def _highlight_pattern(terms: tuple[Term, ...]) -> re.Pattern | None:
             alternatives.append(re.escape(t.text))
             continue
         body = r"[\W_]+".join(re.escape(p.translate(_FOLD)) for p in t.pieces)
-        alternatives.append(r"(?<![^\W_])" + body + (r"[^\W_]*" if t.prefix else r"(?![^\W_])"))
+        alternatives.append(
+            r"(?<![^\W_])" + body + (r"[^\W_]*" if t.prefix else r"(?![^\W_])")
+        )
     if not alternatives:
         return None
     # Longest first, so a phrase is marked as a whole rather than word by word.
@@ -573,7 +629,9 @@ def _cut(text: str, start: int, end: int) -> tuple[int, int]:
     return start, end
 
 
-def snippet_html(article: Article, summary_text: str, pattern: re.Pattern | None) -> str:
+def snippet_html(
+    article: Article, summary_text: str, pattern: re.Pattern | None
+) -> str:
     """About ``SNIPPET_CHARS`` characters of the article text (else summary, else title) around the first
     match of ``pattern``, HTML-escaped, each match in ``<mark>``; the start of the summary or text
     when nothing matches there (a site or tag match)."""
@@ -581,7 +639,11 @@ def snippet_html(article: Article, summary_text: str, pattern: re.Pattern | None
         folded = source.translate(_FOLD)
         match = pattern.search(folded) if pattern else None
         if match:
-            start, end = _cut(source, max(0, match.start() - SNIPPET_BEFORE), match.start() + SNIPPET_CHARS)
+            start, end = _cut(
+                source,
+                max(0, match.start() - SNIPPET_BEFORE),
+                match.start() + SNIPPET_CHARS,
+            )
             break
     else:
         source = summary_text or article.text or ""

@@ -6,6 +6,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.httpserver import http_server_fixture  # noqa: F401  (the http_server fixture: a real HTTP server on 127.0.0.1)
+
 
 REPO = Path(__file__).resolve().parent.parent
 SHARED = Path(os.environ.get("DIGEST_SHARED_DIR", REPO.parent / "shared"))

@@ -23,6 +23,7 @@ import argparse
 import gzip as gzip_module
 import json
 import random
+import socket
 import ssl
 import threading
 import time
@@ -82,7 +83,8 @@ class RecordedRequest:
 
 
 class HTTPTestServer:
-    """A ThreadingHTTPServer on 127.0.0.1 (port chosen by the OS unless given) with routes."""
+    """A ThreadingHTTPServer on 127.0.0.1 (or ``host``, e.g. "::1"; port chosen by the OS
+    unless given) answering the routes added to it."""
 
     def __init__(
         self,
@@ -98,7 +100,9 @@ class HTTPTestServer:
         self.hosts: set[str] = set()
         self._stopping = threading.Event()
         self._lock = threading.Lock()
-        self._httpd = ThreadingHTTPServer((host, port), _make_handler(self))
+        self.address = host
+        server_class = _IPv6Server if ":" in host else ThreadingHTTPServer
+        self._httpd = server_class((host, port), _make_handler(self))
         self._httpd.daemon_threads = True
         if ssl_context:
             ssl_context.sni_callback = self._record_sni
@@ -138,18 +142,19 @@ class HTTPTestServer:
 
     @property
     def base_url(self) -> str:
-        return f"{self.scheme}://127.0.0.1:{self.port}"
+        return self.url("")
 
     def url(self, path: str = "/", host: str | None = None) -> str:
         """``http(s)://HOST:PORT/path`` on this server; a named ``host`` is remembered for
         ``resolve_map`` (the fetcher must resolve it to 127.0.0.1)."""
         if host:
             self.hosts.add(host.lower())
-        return f"{self.scheme}://{host or '127.0.0.1'}:{self.port}{path}"
+        literal = f"[{self.address}]" if ":" in self.address else self.address
+        return f"{self.scheme}://{host or literal}:{self.port}{path}"
 
     def resolve_map(self) -> dict[str, str]:
-        """``{host: "127.0.0.1"}`` for every host name used so far, for DIGEST_RESOLVE."""
-        return dict.fromkeys(sorted(self.hosts), "127.0.0.1")
+        """``{host: server address}`` for every host name used so far, for DIGEST_RESOLVE."""
+        return dict.fromkeys(sorted(self.hosts), self.address)
 
     # -- routes --------------------------------------------------------------------------------
     def add(
@@ -256,6 +261,10 @@ class HTTPTestServer:
     @property
     def stopping(self) -> threading.Event:
         return self._stopping
+
+
+class _IPv6Server(ThreadingHTTPServer):
+    address_family = socket.AF_INET6
 
 
 def _replace(body: bytes, replacements: list[tuple[bytes, bytes]]) -> bytes:

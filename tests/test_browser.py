@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from django.contrib.auth import get_user_model
 
 from reader.models import Article
 from tests.browser import chromium_browser
 from tests.httpserver import HTTPTestServer
+
+SCREENSHOTS = Path(__file__).resolve().parent.parent / "docs" / "screenshots"
+SCREENSHOTS.mkdir(parents=True, exist_ok=True)
 
 pytestmark = [
     pytest.mark.browser,
@@ -76,7 +81,7 @@ def test_paste_two_links_and_toggle(
         assert (
             row.locator("mark.summary-sentence").count() == 3
         )  # the summary, marked in place
-        page.screenshot(path=str(tmp_path / "list-full-text.png"), full_page=True)
+        page.screenshot(path=str(SCREENSHOTS / "list-full-text.png"), full_page=True)
 
         row.get_by_role("link", name="Summary").click()
         row.locator("ol.summary").wait_for()
@@ -86,3 +91,13 @@ def test_paste_two_links_and_toggle(
         seen = len(polls)
         page.wait_for_timeout(4000)
         assert len(polls) == seen
+        page.screenshot(path=str(SCREENSHOTS / "list-light.png"), full_page=True)
+
+        # the article page in the dark scheme, as a phone shows it
+        dark = browser.new_page(color_scheme="dark", viewport={"width": 390, "height": 844})
+        dark.context.add_cookies(page.context.cookies())
+        dark.goto(f"{live_server.url}/articles/{ids[0]}/")
+        assert dark.locator("h1").inner_text().startswith("26 nations")
+        background = dark.evaluate("getComputedStyle(document.body).backgroundColor")
+        assert background != "rgb(255, 255, 255)" and background != "rgb(251, 251, 248)"
+        dark.screenshot(path=str(SCREENSHOTS / "article-dark-phone.png"), full_page=True)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import ipaddress
 import json
+import pickle
+import random
 import time
 from pathlib import Path
 
@@ -309,6 +311,44 @@ def test_https_connects_to_the_checked_address_and_verifies_the_host_name(
     assert "certificate" in error.message
 
 
+def test_ipv6_loopback_is_fetched_when_allowed(settings):
+    settings.DIGEST_PRIVATE_NETWORKS_ALLOWED = [ipaddress.ip_network("::1/128")]
+    with HTTPTestServer(host="::1") as server:
+        url = server.add("/six", ARTICLE, headers=HTML, host="v6.example.com")
+        settings.DIGEST_RESOLVE = server.resolve_map()
+        assert fetch(url).status == 200
+        assert fetch(server.url("/six")).status == 200
+        settings.DIGEST_PRIVATE_NETWORKS_ALLOWED = []
+        assert fetch_error(url).code == "private_address"
+
+
+def test_fuzzed_urls_raise_only_fetch_error(http_server, settings):
+    settings.DIGEST_FETCH_TOTAL_TIMEOUT = 2
+    settings.DIGEST_RESOLVE = {
+        "fuzz.example.com": "127.0.0.1",
+        "xn--bcher-kva.example": "127.0.0.1",
+    }
+    http_server.add("/", ARTICLE, headers=HTML)
+    schemes = ["http://", "https://", "HTTP://", "//", "", " ", "javascript:", "hTtP:/",
+               "http:\\\\"]  # fmt: skip
+    # Hosts stay local or malformed, so nothing here reaches a real DNS server.
+    hosts = ["fuzz.example.com", f"127.0.0.1:{http_server.port}", "bücher.example", "[::1",
+             f"fuzz.example.com:{http_server.port}", "[zz::1]", "%66uzz.example.com", "a b", "\x00", ":0",
+             "", "[::1]", "0x7f.1"]  # fmt: skip
+    junk = ["%", "%zz", "%00", "..", "/", "?", "#", "&", "=", "é", "\U0001f642", "\u202e", " ",
+            "\t", "\\", "[", "]", ":", ";", "'", '"', "<", ">", "{", "|", "~", "a" * 3000]  # fmt: skip
+    rng = random.Random(3)
+    for _ in range(200):
+        rest = "/" + "".join(rng.choice(junk) for _ in range(rng.randint(0, 6)))
+        url = rng.choice(schemes) + rng.choice(hosts) + rest
+        try:
+            response = fetch(url)
+        except FetchError as error:
+            assert error.message and error.code
+        else:
+            assert response.status == 200
+
+
 def test_user_agent_and_host_are_sent(http_server, settings):
     settings.DIGEST_USER_AGENT = "DigestTest/1.0"
     fetch(http_server.add("/", ARTICLE, headers=HTML))
@@ -420,3 +460,16 @@ def test_response_fields(http_server):
     )
     assert response.headers["content-type"] == "text/html; charset=ISO-8859-1"
     assert 0 <= response.elapsed < 5
+
+
+def test_fetch_error_survives_pickling_for_celery():
+    error = FetchError("http_503", "Busy.", temporary=True, retry_after=30.0)
+    copy = pickle.loads(pickle.dumps(error))
+    assert (
+        copy.code,
+        copy.message,
+        copy.temporary,
+        copy.blocked,
+        copy.retry_after,
+    ) == ("http_503", "Busy.", True, False, 30.0)
+    assert str(copy) == "Busy."

@@ -13,19 +13,25 @@ from __future__ import annotations
 from django.db import migrations
 
 SQLITE = [
-    "CREATE VIRTUAL TABLE reader_search USING fts5("
-    "title, body, summary, site, tags, tokenize = 'unicode61 remove_diacritics 2')",
+    (
+        "CREATE VIRTUAL TABLE reader_search USING fts5("
+        "title, body, summary, site, tags, tokenize = 'unicode61 remove_diacritics 2')"
+    ),
     "CREATE VIRTUAL TABLE reader_search_cjk USING fts5(title, body, tokenize = 'trigram')",
 ]
-SQLITE_DROP = ["DROP TABLE IF EXISTS reader_search", "DROP TABLE IF EXISTS reader_search_cjk"]
+SQLITE_DROP = [
+    "DROP TABLE IF EXISTS reader_search",
+    "DROP TABLE IF EXISTS reader_search_cjk",
+]
 
 POSTGRES = [
     "CREATE EXTENSION IF NOT EXISTS pg_trgm",
     "CREATE EXTENSION IF NOT EXISTS unaccent",
     "CREATE TEXT SEARCH CONFIGURATION digest_search (COPY = simple)",
-    "ALTER TEXT SEARCH CONFIGURATION digest_search ALTER MAPPING FOR "
-    "asciiword, asciihword, hword_asciipart, word, hword, hword_part, numword, numhword, hword_numpart "
-    "WITH unaccent, simple",
+    (
+        "ALTER TEXT SEARCH CONFIGURATION digest_search ALTER MAPPING FOR asciiword, asciihword, "
+        "hword_asciipart, word, hword, hword_part, numword, numhword, hword_numpart WITH unaccent, simple"
+    ),
     "CREATE TABLE reader_search (article_id bigint PRIMARY KEY, document tsvector NOT NULL)",
     "CREATE INDEX reader_search_document ON reader_search USING gin (document)",
     "CREATE TABLE reader_search_cjk (article_id bigint PRIMARY KEY, body text NOT NULL)",
@@ -41,7 +47,9 @@ POSTGRES_DROP = [
 def forwards(apps, schema_editor):
     vendor = schema_editor.connection.vendor
     if vendor not in ("sqlite", "postgresql"):
-        raise RuntimeError(f"Digest's search supports SQLite and PostgreSQL, not {vendor}")
+        raise RuntimeError(
+            f"Digest's search supports SQLite and PostgreSQL, not {vendor}"
+        )
     for sql in SQLITE if vendor == "sqlite" else POSTGRES:
         schema_editor.execute(sql)
     # Fill it for articles saved before search existed. Uses today's indexing code: if it ever
@@ -53,14 +61,16 @@ def forwards(apps, schema_editor):
 
 
 def backwards(apps, schema_editor):
-    for sql in SQLITE_DROP if schema_editor.connection.vendor == "sqlite" else POSTGRES_DROP:
+    for sql in (
+        SQLITE_DROP if schema_editor.connection.vendor == "sqlite" else POSTGRES_DROP
+    ):
         schema_editor.execute(sql)
 
 
 class Migration(migrations.Migration):
-    dependencies = [
+    dependencies = (
         ("reader", "0002_reading_state"),
         ("summaries", "0001_initial"),
-    ]
+    )
 
-    operations = [migrations.RunPython(forwards, backwards)]
+    operations = (migrations.RunPython(forwards, backwards),)

@@ -250,11 +250,26 @@ def _mostly_utf8(body: bytes) -> bool:
 
 
 def _detect(body: bytes) -> str | None:
-    best = charset_normalizer.from_bytes(body).best()
-    if best is None or best.encoding is None:
+    matches = list(charset_normalizer.from_bytes(body))
+    if not matches:
         return None
+    best = matches[0]
+    # Short Latin texts often fit several code pages equally well; then the one the web
+    # mostly uses wins (windows-1252), instead of charset-normalizer's first pick.
+    tied = [
+        m
+        for m in matches
+        if m.chaos <= best.chaos + 0.01 and m.coherence >= best.coherence - 0.01
+    ]
+    names = [_whatwg_name(m.encoding) for m in tied]
+    if "windows-1252" in names:
+        return "windows-1252"
+    return _whatwg_name(best.encoding)
+
+
+def _whatwg_name(python_encoding: str | None) -> str | None:
     try:
-        return _PYTHON_TO_WHATWG.get(codecs.lookup(best.encoding).name)
+        return _PYTHON_TO_WHATWG.get(codecs.lookup(python_encoding or "").name)
     except LookupError:
         return None
 

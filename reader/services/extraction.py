@@ -211,7 +211,7 @@ def _extract_html(html: str, url: str) -> ExtractedArticle:
     # An interstitial's own wording ("Checking your browser...") is not an article.
     result.text = "" if result.blocked else text
     result.extractor = extractor if result.text else ""
-    result.paywalled = _is_paywalled(jsonld, meta) or (prompt_removed and len(text.split()) < 300)
+    result.paywalled = _is_paywalled(tree, jsonld, meta, len(text.split()), prompt_removed)
     result.language = detect_language(text) or _html_lang(tree)
     return result
 
@@ -590,13 +590,44 @@ def _is_blocked(tree: lxml.html.HtmlElement, html: str) -> bool:
     return by_title + by_markup + bool(_CHALLENGE_TEXT.search(body_text)) >= 2
 
 
-def _is_paywalled(jsonld: list[dict], meta: dict[str, str]) -> bool:
+def _is_paywalled(
+    tree: lxml.html.HtmlElement, jsonld: list[dict], meta: dict[str, str], words: int, prompt_removed: bool
+) -> bool:
+    """Only a teaser was delivered.
+
+    Schema.org's paywall markup (``isAccessibleForFree: false``, with ``hasPart.cssSelector``
+    naming the paid section) says the article is for subscribers; many metered sites still send
+    the whole text, so the flag is set only when the named section is missing or nearly empty,
+    or, without a selector, when the text is short. A subscription prompt next to a short text
+    counts too.
+    """
+    not_free = False
+    selectors: list[str] = []
     for obj in jsonld:
         for node in [obj, *_as_list(obj.get("hasPart"))]:
             if isinstance(node, dict) and str(node.get("isAccessibleForFree", "")).strip().lower() in ("false", "no", "0"):
-                return True
-    tier = meta.get("article:content_tier", "").lower()
-    return tier in ("locked", "metered")
+                not_free = True
+                if isinstance(node.get("cssSelector"), str):
+                    selectors.append(node["cssSelector"])
+    if meta.get("article:content_tier", "").lower() == "locked":
+        not_free = True
+    if not_free:
+        if selectors:
+            delivered = 0
+            for selector in selectors:
+                try:
+                    delivered += sum(len((el.text_content() or "").split()) for el in tree.cssselect(selector))
+                except Exception:  # an invalid selector says nothing either way
+                    continue
+            return delivered < PAID_SECTION_WORDS
+        return words < TEASER_WORDS
+    return prompt_removed and words < TEASER_WORDS
+
+
+# A paid section with fewer words than this holds a prompt, not the article; a text shorter
+# than this beside a paywall marker or subscription prompt is a teaser.
+PAID_SECTION_WORDS = 100
+TEASER_WORDS = 350
 
 
 # ---------------------------------------------------------------------------------------------
@@ -828,7 +859,8 @@ _DATE_WORD = re.compile(
     r"june|july|august|september|october|november|december|updated|published)\b.*$",
     re.IGNORECASE,
 )
-_NAME_SPLIT = re.compile(r"\s*(?:,|&|\band\b|\bund\b|\bet\b|\by\b|\be\b|;|\|)\s*", re.IGNORECASE)
+# Case-sensitive: "Bruce Y. Lee" is one person; "Marsh and Ngata", "Marsh y Ngata" are two.
+_NAME_SPLIT = re.compile(r"\s*(?:,|&|;|\|)\s*|\s+(?:and|AND|And|und|UND|et|ET|y|e)\s+")
 
 
 def _authors(
@@ -892,6 +924,8 @@ def _valid_name(name: str) -> bool:
     if not name or _NOT_A_NAME.search(name):
         return False
     words = name.split()
+    if len(words) == 1 and name.islower():
+        return False  # a user handle ("gto"), not a person's name
     return 1 <= len(words) <= 5 and len(name) <= 60 and not any(ch.isdigit() for ch in name)
 
 

@@ -155,17 +155,20 @@ class FetchError(Exception):
         self,
         code: str,
         message: str,
-        *,
         temporary: bool = False,
         blocked: bool = False,
         retry_after: float | None = None,
     ) -> None:
-        super().__init__(message)
+        # All fields in args, so the error pickles (Celery) and rebuilds whole.
+        super().__init__(code, message, temporary, blocked, retry_after)
         self.code = code
         self.message = message
         self.temporary = temporary
         self.blocked = blocked
         self.retry_after = retry_after
+
+    def __str__(self) -> str:
+        return self.message
 
     def __repr__(self) -> str:
         return (
@@ -386,7 +389,7 @@ class _Fetch:
         self, target: _Target, watchdog: _Watchdog
     ) -> tuple[str | None, dict[str, Any] | None]:
         """One request. Returns (next URL, None) for a redirect or (None, response fields)."""
-        response = self._open(target, watchdog)
+        pool, response = self._open(target, watchdog)
         try:
             headers = _lower_headers(response)
             self._keep_cookies(target, response)
@@ -402,8 +405,8 @@ class _Fetch:
             if status >= 300 or status < 200:
                 raise self._status_error(status, headers, response, watchdog)
             media_type, charset = _parse_content_type(headers.get("content-type", ""))
-            self._check_length(headers)
             kind = _declared_kind(media_type)
+            self._check_length(headers)
             body = b""
             if kind is None:
                 body = self._read(response, watchdog, _SNIFF_BYTES, cap=False)
@@ -431,11 +434,12 @@ class _Fetch:
                 "body": body,
             }
         finally:
-            response.release_conn()
             response.close()
+            pool.close()
 
     # -- one request -------------------------------------------------------------------------
-    def _open(self, target: _Target, watchdog: _Watchdog) -> Any:
+    def _open(self, target: _Target, watchdog: _Watchdog) -> tuple[Any, Any]:
+        """Send the GET to a checked address; returns (pool, response) with headers read."""
         addresses = self._checked_addresses(target)
         headers = {
             "Host": target.host_header,
@@ -457,7 +461,7 @@ class _Fetch:
             )
             pool = self._pool(target, address, timeout, watchdog)
             try:
-                return pool.urlopen(
+                return pool, pool.urlopen(
                     "GET",
                     target.request_uri,
                     headers=headers,
@@ -469,12 +473,12 @@ class _Fetch:
                     release_conn=False,
                 )
             except (NewConnectionError, ConnectTimeoutError) as exc:
+                pool.close()
                 last_error = self._network_error(exc, target)
                 if watchdog.fired:
                     break
-            except HTTPError as exc:
-                raise self._network_error(exc, target) from None
-            except OSError as exc:
+            except (HTTPError, OSError) as exc:
+                pool.close()
                 raise self._network_error(exc, target) from None
         assert last_error is not None
         raise last_error
@@ -887,9 +891,16 @@ def _stub_redirect(body: bytes, charset: str | None, base: str) -> str | None:
     scripts = " ".join(_SCRIPT.findall(text))
     for pattern in _JS_REDIRECTS:
         candidates.extend(m.group(2) for m in pattern.finditer(scripts))
-    if "location" in scripts:
-        # Redirect helpers pass the address through a variable: take the first absolute URL.
-        candidates.extend(m.group(2) for m in _ABSOLUTE_URL_LITERAL.finditer(scripts))
+    literals = {m.group(2) for m in _ABSOLUTE_URL_LITERAL.finditer(scripts)}
+    if "location" in scripts and len(literals) == 1 and len(visible.split()) <= 10:
+        # A bare stub whose script hands its one address to a helper that sets location.
+        literal = literals.pop()
+        if not re.search(
+            r"\.(?:js|css|png|gif|jpe?g|svg|ico|woff2?)(?:[?#]|$)",
+            literal,
+            re.IGNORECASE,
+        ):
+            candidates.append(literal)
     for candidate in candidates:
         candidate = candidate.replace("\\/", "/").strip()
         if not candidate:

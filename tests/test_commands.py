@@ -1,0 +1,130 @@
+"""The command line: save_urls, extract, reextract, ensure_admin, and rundigest (what make run starts)."""
+from __future__ import annotations
+
+import gzip
+import io
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.core.management import CommandError, call_command
+
+from reader.models import Article
+from tests.conftest import REPO
+
+SEED_TITLE = "26 nations have pledged post-war security support for Ukraine: Macron"
+
+
+def run(*args, **kwargs) -> str:
+    out = io.StringIO()
+    call_command(*args, stdout=out, stderr=io.StringIO(), **kwargs)
+    return out.getvalue()
+
+
+def test_extract_reads_files_and_gzip(cases_dir, tmp_path):
+    plain = cases_dir / "00-seed-paris-summit.html"
+    packed = tmp_path / "seed.html.gz"
+    packed.write_bytes(gzip.compress(plain.read_bytes()))
+    lines = run("extract", "--json", "--url", "https://dailybrief.example.com/world/x", str(plain), str(packed)).splitlines()
+    assert len(lines) == 2
+    for line in lines:
+        data = json.loads(line)
+        assert set(data) == {"file", "title", "authors", "published_at", "top_image", "language", "text"}
+        assert data["title"] == SEED_TITLE and data["published_at"].startswith("2025-09-05")
+        assert data["language"] == "en"
+
+
+def test_extract_missing_file_is_a_clear_error(tmp_path):
+    with pytest.raises(CommandError, match="No such file"):
+        run("extract", str(tmp_path / "nope.html"))
+
+
+@pytest.mark.django_db
+def test_save_urls_prints_json_lines(http_server, cases_dir):
+    get_user_model().objects.create_user("cli")
+    url = http_server.add_file("/story", cases_dir / "00-seed-paris-summit.html")
+    line = run("save_urls", "--user", "cli", "--json", url).strip()
+    data = json.loads(line)
+    assert data["status"] == "queued" and data["url"] == url and data["summary"] == []
+    with pytest.raises(CommandError, match="No user named"):
+        run("save_urls", "--user", "ghost", url)
+
+
+@pytest.mark.django_db
+def test_reextract_needs_a_choice_and_counts(http_server, cases_dir):
+    from reader.services.articles import process_article, save_urls
+
+    user = get_user_model().objects.create_user("cli")
+    url = http_server.add_file("/story", cases_dir / "00-seed-paris-summit.html")
+    article = save_urls(user=user, text=url).created[0]
+    process_article(article.pk)
+    Article.objects.filter(pk=article.pk).update(title="stale")
+    with pytest.raises(CommandError, match="--user NAME or --all"):
+        run("reextract")
+    assert "Re-extracted 1 article(s)" in run("reextract", "--user", "cli")
+    assert Article.objects.get(pk=article.pk).title == SEED_TITLE
+
+
+@pytest.mark.django_db
+def test_ensure_admin_creates_the_first_user_once(monkeypatch):
+    monkeypatch.delenv("DIGEST_ADMIN_PASSWORD", raising=False)
+    monkeypatch.setenv("DIGEST_ADMIN_USER", "owner")
+    out = run("ensure_admin")
+    password = out.split("password '")[1].split("'")[0]
+    assert get_user_model().objects.get(username="owner").check_password(password)
+    assert run("ensure_admin") == ""  # a user exists: nothing is printed or created
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.mark.e2e
+@pytest.mark.slow
+def test_rundigest_default_setup_serves_and_summarizes(tmp_path, http_server, cases_dir):
+    """The zero-setup default: SQLite file and the private broker, started by one command."""
+    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL")}
+    env.update(
+        DIGEST_DATA_DIR=str(tmp_path / "var"), DEBUG="1", SECRET_KEY="dev-secret", DIGEST_PRIVATE_NETWORKS_ALLOWED="127.0.0.0/8",
+        DIGEST_ADMIN_USER="me", DIGEST_ADMIN_PASSWORD="pw-me-12345",
+    )
+    manage = [sys.executable, "manage.py"]
+    subprocess.run([*manage, "migrate", "--noinput"], cwd=REPO, env=env, check=True, capture_output=True)
+    subprocess.run([*manage, "ensure_admin"], cwd=REPO, env=env, check=True, capture_output=True)
+    port = _free_port()
+    log = open(tmp_path / "rundigest.log", "wb")
+    proc = subprocess.Popen([*manage, "rundigest", "--port", str(port)], cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT)
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/accounts/login/", timeout=2) as response:
+                    assert b'name="username"' in response.read()
+                break
+            except OSError:
+                assert time.monotonic() < deadline, (tmp_path / "rundigest.log").read_text()
+                time.sleep(0.5)
+        url = http_server.add_file("/story", cases_dir / "00-seed-paris-summit.html")
+        started = time.monotonic()
+        saved = subprocess.run([*manage, "save_urls", "--user", "me", "--wait", "60", "--json", url],
+                               cwd=REPO, env=env, check=True, capture_output=True, text=True)
+        data = json.loads(saved.stdout)
+        print(f"\none page from save to summary through rundigest: {time.monotonic() - started:.2f} s")
+        assert data["status"] == "ready", (data, (tmp_path / "rundigest.log").read_text())
+        assert data["title"] == SEED_TITLE and len(data["summary"]) == 3
+    finally:
+        proc.send_signal(signal.SIGINT)  # Ctrl-C stops all of it
+        proc.wait(timeout=30)
+    time.sleep(1)
+    for pattern in (str(tmp_path / "var"), f"127.0.0.1:{port}"):
+        leftover = subprocess.run(["pgrep", "-f", pattern], capture_output=True, text=True).stdout.split()
+        assert not leftover, f"processes left running: {leftover}"
