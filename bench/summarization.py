@@ -22,20 +22,24 @@ import os
 for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
     os.environ.setdefault(_var, "1")
 
-import argparse  # noqa: E402
-import random  # noqa: E402
-import re  # noqa: E402
-import signal  # noqa: E402
-import statistics  # noqa: E402
-import time  # noqa: E402
-import warnings  # noqa: E402
-from collections.abc import Callable  # noqa: E402
-from dataclasses import dataclass  # noqa: E402
-from pathlib import Path  # noqa: E402
+import argparse
+import random
+import re
+import signal
+import statistics
+import time
+import warnings
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
 
-from summaries import summarizer as S  # noqa: E402
+from summaries import summarizer as S
 
-SHARED = Path(os.environ.get("DIGEST_SHARED_DIR", Path(__file__).resolve().parent.parent.parent / "shared"))
+SHARED = Path(
+    os.environ.get(
+        "DIGEST_SHARED_DIR", Path(__file__).resolve().parent.parent.parent / "shared"
+    )
+)
 DATA = SHARED / "bench" / "summarization"
 
 
@@ -53,7 +57,13 @@ def load_cnndm() -> list[Pair]:
     path = DATA / "cnndm-mini-explainaboard" / "cnndm_mini-dataset.tsv"
     for line in path.read_text(encoding="utf-8").splitlines():
         article, reference = line.split("\t")
-        pairs.append(Pair("", article.strip(), [s.strip() for s in reference.split("  ") if s.strip()]))
+        pairs.append(
+            Pair(
+                "",
+                article.strip(),
+                [s.strip() for s in reference.split("  ") if s.strip()],
+            )
+        )
     return pairs
 
 
@@ -78,7 +88,9 @@ def load_bbc(offset: int = 0, step: int = 5, limit: int | None = None) -> list[P
         text = "\n".join(line.strip() for line in body.splitlines() if line.strip())
         summary = _read(root / "Summaries" / path.parent.name / path.name)
         # The reference sentences are glued without a space: "...year-earlier.The firm..."
-        reference = [s.strip() for s in _GLUE.sub("\n", summary).splitlines() if s.strip()]
+        reference = [
+            s.strip() for s in _GLUE.sub("\n", summary).splitlines() if s.strip()
+        ]
         pairs.append(Pair(title.strip(), text, reference))
     return pairs
 
@@ -100,14 +112,21 @@ def lead(pair: Pair, k: int) -> list[str]:
 def algorithm(name: str, max_words: int | None = None) -> System:
     def run(pair: Pair, k: int) -> list[str]:
         chosen = S.summarize(
-            pair.text, language=pair.language, algorithm=name, sentences=k, title=pair.title, max_words=max_words
+            pair.text,
+            language=pair.language,
+            algorithm=name,
+            sentences=k,
+            title=pair.title,
+            max_words=max_words,
         )
         return [s.text for s in chosen]
 
     return run
 
 
-def evaluate(pairs: list[Pair], systems: dict[str, System], k: int | None, baseline: str) -> None:
+def evaluate(
+    pairs: list[Pair], systems: dict[str, System], k: int | None, baseline: str
+) -> None:
     scorer = _scorer()
     scores: dict[str, list[tuple[float, float, float]]] = {}
     print(f"{'system':<22} {'R-1':>6} {'R-2':>6} {'R-L':>6} {'words':>6} {'ms/art':>7}")
@@ -122,27 +141,49 @@ def evaluate(pairs: list[Pair], systems: dict[str, System], k: int | None, basel
             elapsed += time.perf_counter() - started
             words += sum(len(s.split()) for s in summary)
             result = scorer.score("\n".join(pair.reference), "\n".join(summary))
-            rows.append(tuple(100 * result[m].fmeasure for m in ("rouge1", "rouge2", "rougeL")))
+            rows.append(
+                tuple(100 * result[m].fmeasure for m in ("rouge1", "rouge2", "rougeL"))
+            )
         scores[name] = rows
         means = [statistics.fmean(r[i] for r in rows) for i in range(3)]
         print(
             f"{name:<22} {means[0]:6.1f} {means[1]:6.1f} {means[2]:6.1f} {words / len(pairs):6.0f}"
             f" {1000 * elapsed / len(pairs):7.1f}"
         )
-    if baseline in scores:
-        print(f"paired bootstrap, difference to {baseline} (mean [95% interval]), 1,000 resamples:")
-        rng = random.Random(0)
-        n = len(pairs)
-        samples = [[rng.randrange(n) for _ in range(n)] for _ in range(1000)]
-        for name, rows in scores.items():
-            if name == baseline:
-                continue
-            parts = []
-            for metric, label in ((0, "R-1"), (1, "R-2")):
-                diff = [rows[i][metric] - scores[baseline][i][metric] for i in range(n)]
-                means = sorted(statistics.fmean(diff[i] for i in sample) for sample in samples)
-                parts.append(f"{label} {statistics.fmean(diff):+5.2f} [{means[25]:+5.2f}, {means[974]:+5.2f}]")
-            print(f"  {name:<20} " + "   ".join(parts))
+    if baseline not in scores:
+        return
+    rng = random.Random(0)
+    n = len(pairs)
+    samples = [[rng.randrange(n) for _ in range(n)] for _ in range(1000)]
+
+    def interval(name: str, other: str) -> str:
+        parts = []
+        for metric, label in ((0, "R-1"), (1, "R-2")):
+            diff = [
+                scores[name][i][metric] - scores[other][i][metric] for i in range(n)
+            ]
+            means = sorted(
+                statistics.fmean(diff[i] for i in sample) for sample in samples
+            )
+            parts.append(
+                f"{label} {statistics.fmean(diff):+5.2f} [{means[25]:+5.2f}, {means[974]:+5.2f}]"
+            )
+        return "   ".join(parts)
+
+    print(
+        f"paired bootstrap, difference to {baseline} (mean [95% interval]), 1,000 resamples:"
+    )
+    for name in scores:
+        if name != baseline:
+            print(f"  {name:<20} {interval(name, baseline)}")
+    sumy_runs = [name for name in scores if name in S.SUMY_ALGORITHMS]
+    if sumy_runs and S.DEFAULT_ALGORITHM in scores:
+        best = max(
+            sumy_runs, key=lambda name: statistics.fmean(r[0] for r in scores[name])
+        )
+        print(
+            f"  {S.DEFAULT_ALGORITHM} - best sumy algorithm ({best}): {interval(S.DEFAULT_ALGORITHM, best)}"
+        )
 
 
 class _Timeout(Exception):
@@ -169,7 +210,9 @@ def speed(sizes: list[int], names: list[str], runs: int, sumy_limit: float) -> N
             if words >= size:
                 break
         texts[size] = "\n".join(lines)
-    header = f"{'algorithm':<16}" + "".join(f"{str(s // 1000) + 'k words':>11}" for s in sizes)
+    header = f"{'algorithm':<16}" + "".join(
+        f"{str(s // 1000) + 'k words':>11}" for s in sizes
+    )
     print(header)
     for name in names:
         cells = []
@@ -205,13 +248,31 @@ def speed(sizes: list[int], names: list[str], runs: int, sumy_limit: float) -> N
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--part", choices=["all", "cnndm", "bbc", "speed"], default="all")
-    parser.add_argument("--limit", type=int, default=None, help="BBC pairs at most (default: all of the split)")
-    parser.add_argument("--offset", type=int, default=0, help="BBC split: pairs offset, offset+5, ...")
-    parser.add_argument("--systems", default="", help="comma-separated subset of systems to run")
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument(
+        "--part", choices=["all", "cnndm", "bbc", "speed"], default="all"
+    )
+    parser.add_argument(
+        "--limit",
+        type=int,
+        default=None,
+        help="BBC pairs at most (default: all of the split)",
+    )
+    parser.add_argument(
+        "--offset", type=int, default=0, help="BBC split: pairs offset, offset+5, ..."
+    )
+    parser.add_argument(
+        "--systems", default="", help="comma-separated subset of systems to run"
+    )
     parser.add_argument("--runs", type=int, default=5, help="speed: runs per size")
-    parser.add_argument("--sumy-limit", type=float, default=10.0, help="speed: seconds allowed per sumy run")
+    parser.add_argument(
+        "--sumy-limit",
+        type=float,
+        default=10.0,
+        help="speed: seconds allowed per sumy run",
+    )
     args = parser.parse_args()
     if not DATA.is_dir():
         raise SystemExit(f"benchmark data not found at {DATA} (set DIGEST_SHARED_DIR)")
@@ -222,20 +283,33 @@ def main() -> None:
         for name in S.SUMY_ALGORITHMS:
             table[name] = algorithm(name)
         table[S.DEFAULT_ALGORITHM] = algorithm(S.DEFAULT_ALGORITHM)
-        table[f"{S.DEFAULT_ALGORITHM} (word cap)"] = algorithm(S.DEFAULT_ALGORITHM, max_words=-1)
+        table[f"{S.DEFAULT_ALGORITHM} (word cap)"] = algorithm(
+            S.DEFAULT_ALGORITHM, max_words=-1
+        )
         wanted = [s for s in args.systems.split(",") if s]
-        return {k: v for k, v in table.items() if not wanted or k in wanted or k.startswith("lead")}
+        return {
+            k: v
+            for k, v in table.items()
+            if not wanted or k in wanted or k.startswith("lead")
+        }
 
     if args.part in ("all", "cnndm"):
         print("== CNN/DailyMail mini: 100 pairs, 3 sentences")
         evaluate(load_cnndm(), systems("3"), 3, "lead-3")
     if args.part in ("all", "bbc"):
         pairs = load_bbc(offset=args.offset, limit=args.limit)
-        print(f"== BBC News Summary: {len(pairs)} pairs (every 5th from {args.offset}), k = reference sentences")
+        print(
+            f"== BBC News Summary: {len(pairs)} pairs (every 5th from {args.offset}), k = reference sentences"
+        )
         evaluate(pairs, systems("k"), None, "lead-k")
     if args.part in ("all", "speed"):
         print("== Speed: median ms per article, 3 sentences, one thread")
-        speed([1000, 5000, 10000, 20000, 50000], list(S.ALGORITHMS), args.runs, args.sumy_limit)
+        speed(
+            [1000, 5000, 10000, 20000, 50000],
+            list(S.ALGORITHMS),
+            args.runs,
+            args.sumy_limit,
+        )
 
 
 if __name__ == "__main__":

@@ -31,6 +31,7 @@ from dataclasses import dataclass, field
 
 from django.db import connection, transaction
 from django.db.models import Q, QuerySet
+from django.db.models.expressions import RawSQL
 from django.utils.html import escape
 
 from reader.models import Article
@@ -77,9 +78,15 @@ _WORD_PIECE = re.compile(r"[^\W_]+")
 PREFIX_MIN_CHARS = 2
 # PostgreSQL's tsvector is limited to 1 MB; text beyond this many characters is not indexed there.
 PG_MAX_TEXT_CHARS = 300_000
-# Column weights for SQLite's bm25(): title, text, summary, site, tags (and title, body for CJK).
-_BM25_WEIGHTS = "10.0, 1.0, 3.0, 5.0, 5.0"
-_BM25_CJK_WEIGHTS = "5.0, 1.0"
+# Column weights for SQLite's bm25(): title, text, summary, site, tags, owner (and title, body, owner
+# for CJK). The owner column holds "owner<id>" so FTS5 itself keeps to one person's articles.
+_BM25_WEIGHTS = "10.0, 1.0, 3.0, 5.0, 5.0, 0.0"
+_BM25_CJK_WEIGHTS = "5.0, 1.0, 0.0"
+_FTS5_TEXT_COLUMNS = "title body summary site tags"
+# Only the newest this many matches of a query are ranked, which bounds the cost of a common word.
+RANK_WINDOW = 1000
+# Filters that let through at most this many articles restrict the search by their ids.
+FILTER_IDS_MAX = 5000
 
 FLAG_ALIASES = {
     "unread": "unread",
@@ -293,26 +300,28 @@ def apply_filters(qs: QuerySet, parsed: ParsedQuery) -> QuerySet:
 # --- Index maintenance -------------------------------------------------------------------------
 
 _SQLITE_INSERT = """
-INSERT INTO reader_search (rowid, title, body, summary, site, tags)
+INSERT INTO reader_search (rowid, title, body, summary, site, tags, owner)
 SELECT a.id, a.title, a.text,
   coalesce((SELECT group_concat(json_extract(j.value, '$.text'), ' ')
             FROM summaries_summary s, json_each(s.sentences) j
             WHERE s.article_id = a.id AND s.status = 'ready' AND json_type(s.sentences) = 'array'), ''),
   a.site,
   coalesce((SELECT group_concat(t.name, ' ') FROM reader_article_tags x
-            JOIN reader_tag t ON t.id = x.tag_id WHERE x.article_id = a.id), '')
+            JOIN reader_tag t ON t.id = x.tag_id WHERE x.article_id = a.id), ''),
+  'owner' || a.owner_id
 FROM reader_article a
 WHERE a.deleted_at IS NULL {where}
 """
 _SQLITE_INSERT_CJK = """
-INSERT INTO reader_search_cjk (rowid, title, body)
-SELECT rowid, title, body || char(10) || summary || char(10) || tags FROM reader_search
+INSERT INTO reader_search_cjk (rowid, title, body, owner)
+SELECT rowid, title, body || char(10) || summary || char(10) || tags, CAST(substr(owner, 6) AS INTEGER)
+FROM reader_search
 WHERE (title || body || summary || tags) GLOB %s {where}
 """
 _PG_WORDS = "regexp_replace({}, '[^[:alnum:]]+', ' ', 'g')"
 _PG_INSERT = f"""
 WITH docs AS (
-  SELECT a.id, a.title, left(a.text, {PG_MAX_TEXT_CHARS}) AS text, a.site,
+  SELECT a.id, a.owner_id, a.title, left(a.text, {PG_MAX_TEXT_CHARS}) AS text, a.site,
          coalesce(sm.text, '') AS summary, coalesce(tg.names, '') AS tags
   FROM reader_article a
   LEFT JOIN LATERAL (
@@ -325,16 +334,16 @@ WITH docs AS (
     JOIN reader_tag t ON t.id = x.tag_id WHERE x.article_id = a.id) tg ON true
   WHERE a.deleted_at IS NULL {{where}}
 ), words AS (
-  INSERT INTO reader_search (article_id, document)
-  SELECT id,
+  INSERT INTO reader_search (article_id, owner_id, document)
+  SELECT id, owner_id,
     setweight(to_tsvector('digest_search', {_PG_WORDS.format("title")}), 'A')
     || setweight(to_tsvector('digest_search', {_PG_WORDS.format("tags || ' ' || site")}), 'B')
     || setweight(to_tsvector('digest_search', {_PG_WORDS.format("summary")}), 'C')
     || setweight(to_tsvector('digest_search', {_PG_WORDS.format("text")}), 'D')
   FROM docs
 )
-INSERT INTO reader_search_cjk (article_id, body)
-SELECT id, concat_ws(E'\\n', title, text, summary, tags) FROM docs
+INSERT INTO reader_search_cjk (article_id, owner_id, body)
+SELECT id, owner_id, concat_ws(E'\\n', title, text, summary, tags) FROM docs
 WHERE concat_ws(E'\\n', title, text, summary, tags) ~ %s
 """
 
@@ -416,11 +425,12 @@ def rebuild_index() -> int:
 # --- Searching ---------------------------------------------------------------------------------
 
 
-def _fts5_query(terms: list[Term]) -> str:
+def _fts5_query(owner_id: int, terms: list[Term]) -> str:
     # Every piece is letters and digits only, so quoting it cannot break the FTS5 syntax.
-    return " ".join(
+    phrases = " ".join(
         '"' + " ".join(t.pieces) + '"' + ("*" if t.prefix else "") for t in terms
     )
+    return f'owner : "owner{owner_id}" AND {{{_FTS5_TEXT_COLUMNS}}} : ({phrases})'
 
 
 def _tsquery(terms: list[Term]) -> str:
@@ -435,108 +445,170 @@ def _tsquery(terms: list[Term]) -> str:
 
 
 def _like_pattern(text: str) -> str:
-    return (
-        "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-    )
+    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
 
 
 def _fts5_quote(text: str) -> str:
     return '"' + text.replace('"', '""') + '"'
 
 
-def _ranked_ids(
-    parsed: ParsedQuery, base_sql: str, base_params: list, limit: int, offset: int
-):
-    """[(article id, rank)] best first and the total count (None when no row came back to tell)."""
+def _occurrences(column: str, terms: list[str]) -> tuple[str, list]:
+    """SQL counting how often the (lower-case) ``terms`` occur in ``column``: a plain term frequency."""
+    one = f"(length({column}) - length(replace(lower({column}), %s, ''))) / length(%s)"
+    return "(" + " + ".join([one] * len(terms)) + ")", [
+        x for t in terms for x in (t, t)
+    ]
+
+
+def _window_sql(
+    owner_id: int, parsed: ParsedQuery, restrict: tuple[str, list]
+) -> tuple[str, list, str, list]:
+    """The window query (ids of the newest ``RANK_WINDOW`` matches, newest first) and the rank
+    expression over ``s`` (the row of the driving index table) for the outer query, with parameters."""
     words = [t for t in parsed.terms if not t.cjk]
     cjk = [t.text.lower() for t in parsed.terms if t.cjk]
     long_cjk = [t for t in cjk if len(t) >= 3]
     short_cjk = [t for t in cjk if len(t) < 3]
-    params: list = []
-    pg = _is_postgres()
-    if pg:
+    restrict_sql, restrict_params = restrict
+    if _is_postgres():
+        cjk_conds = [
+            "d.article_id IN (SELECT article_id FROM reader_search_cjk WHERE owner_id = %s AND body ILIKE %s)"
+        ] * len(long_cjk) + [
+            (
+                "d.article_id IN (SELECT article_id FROM reader_search_cjk "
+                "WHERE owner_id = %s AND strpos(lower(body), %s) > 0)"
+            )
+        ] * len(short_cjk)
+        cjk_params = [x for t in long_cjk for x in (owner_id, _like_pattern(t))]
+        cjk_params += [x for t in short_cjk for x in (owner_id, t)]
         if words:
-            sql = (
-                "SELECT d.article_id AS id, ts_rank(d.document, q) AS rank "
-                "FROM reader_search d CROSS JOIN to_tsquery('digest_search', %s) q "
-                "WHERE d.document @@ q AND d.article_id IN ({cond})"
+            table, where, params = (
+                "reader_search",
+                ["d.document @@ to_tsquery('digest_search', %s)"],
+                [_tsquery(words)],
             )
-            params.append(_tsquery(words))
-            cjk_conds = [
-                f"d.article_id IN (SELECT article_id FROM reader_search_cjk WHERE {c})"
-                for c in ["body ILIKE %s"] * len(long_cjk)
-                + ["strpos(lower(body), %s) > 0"] * len(short_cjk)
-            ]
+            rank, rank_params = (
+                "ts_rank(s.document, to_tsquery('digest_search', %s))",
+                [_tsquery(words)],
+            )
         else:
-            occurrences = " + ".join(
-                [
-                    "(length(d.body) - length(replace(lower(d.body), %s, ''))) / length(%s)"
-                ]
-                * len(cjk)
-            )
-            sql = (
-                f"SELECT d.article_id AS id, ({occurrences})::float AS rank "
-                "FROM reader_search_cjk d WHERE d.article_id IN ({cond})"
-            )
-            for t in cjk:
-                params += [t, t]
-            cjk_conds = ["d.body ILIKE %s"] * len(long_cjk) + [
-                "strpos(lower(d.body), %s) > 0"
-            ] * len(short_cjk)
-        cjk_params = [_like_pattern(t) for t in long_cjk] + short_cjk
+            table, where, params = "reader_search_cjk", cjk_conds, cjk_params
+            cjk_conds, cjk_params = [], []
+            rank, rank_params = _occurrences("s.body", cjk)
+            rank = f"({rank})::float"
+        key = "article_id"
+        where = ["d.owner_id = %s", *where]
+        params = [owner_id, *params]
     else:
+        cjk_conds, cjk_params = [], []
+        if long_cjk:
+            cjk_conds.append(
+                "+d.rowid IN (SELECT rowid FROM reader_search_cjk WHERE reader_search_cjk MATCH %s AND owner = %s)"
+            )
+            cjk_params += [" ".join(_fts5_quote(t) for t in long_cjk), owner_id]
+        for t in short_cjk:
+            cjk_conds.append(
+                "+d.rowid IN (SELECT rowid FROM reader_search_cjk c "
+                "WHERE c.owner = %s AND instr(lower(c.title || ' ' || c.body), %s) > 0)"
+            )
+            cjk_params += [owner_id, t]
         if words:
-            sql = (
-                f"SELECT d.rowid AS id, -bm25(reader_search, {_BM25_WEIGHTS}) AS rank "
-                "FROM reader_search d WHERE reader_search MATCH %s AND d.rowid IN ({cond})"
+            table, where, params = (
+                "reader_search",
+                ["reader_search MATCH %s"],
+                [_fts5_query(owner_id, words)],
             )
-            params.append(_fts5_query(words))
-            cjk_conds = []
-            if long_cjk:
-                cjk_conds.append(
-                    "d.rowid IN (SELECT rowid FROM reader_search_cjk WHERE reader_search_cjk MATCH %s)"
-                )
-            cjk_conds += [
-                "d.rowid IN (SELECT rowid FROM reader_search_cjk c WHERE instr(lower(c.title || c.body), %s) > 0)"
-            ] * len(short_cjk)
+            rank, rank_params = "s.rank", []
+            window_rank = f"-bm25(reader_search, {_BM25_WEIGHTS})"
         elif long_cjk:
-            sql = (
-                f"SELECT d.rowid AS id, -bm25(reader_search_cjk, {_BM25_CJK_WEIGHTS}) AS rank "
-                "FROM reader_search_cjk d WHERE reader_search_cjk MATCH %s AND d.rowid IN ({cond})"
-            )
-            params.append(" ".join(_fts5_quote(t) for t in long_cjk))
-            long_cjk = []
-            cjk_conds = ["instr(lower(d.title || d.body), %s) > 0"] * len(short_cjk)
+            table = "reader_search_cjk"
+            where = ["reader_search_cjk MATCH %s", "d.owner = %s"] + cjk_conds[1:]
+            params = cjk_params
+            cjk_conds, cjk_params = [], []
+            rank, rank_params = "s.rank", []
+            window_rank = f"-bm25(reader_search_cjk, {_BM25_CJK_WEIGHTS})"
         else:
-            occurrences = " + ".join(
-                [
-                    "(length(d.title || d.body) - length(replace(lower(d.title || d.body), %s, ''))) / length(%s)"
-                ]
-                * len(cjk)
-            )
-            sql = (
-                f"SELECT d.rowid AS id, ({occurrences}) * 1.0 AS rank "
-                "FROM reader_search_cjk d WHERE d.rowid IN ({cond})"
-            )
-            for t in cjk:
-                params += [t, t]
-            cjk_conds = ["instr(lower(d.title || d.body), %s) > 0"] * len(short_cjk)
-        cjk_params = (
-            [" ".join(_fts5_quote(t) for t in long_cjk)] if long_cjk else []
-        ) + short_cjk
-    sql = sql.format(cond=base_sql)
-    params += base_params
-    for c in cjk_conds:
-        sql += " AND " + c
-    params += cjk_params
-    # The count is taken outside: SQLite allows bm25() only in the query that does the MATCH.
-    sql = f"SELECT id, rank, count(*) OVER () FROM ({sql}) AS m ORDER BY rank DESC, id DESC LIMIT %s OFFSET %s"
-    params += [limit, offset]
+            table = "reader_search_cjk"
+            where = ["d.owner = %s"] + [
+                "instr(lower(d.title || ' ' || d.body), %s) > 0"
+            ] * len(short_cjk)
+            params = [owner_id, *short_cjk]
+            cjk_conds, cjk_params = [], []
+            window_rank = "0.0"
+            rank, rank_params = _occurrences("(c.title || ' ' || c.body)", short_cjk)
+            rank = f"({rank} * 1.0)"
+        key = "rowid"
+    sql = (
+        f"SELECT d.{key} AS id"
+        + (f", {window_rank} AS rank" if not _is_postgres() else "")
+        + f" FROM {table} d WHERE "
+        + " AND ".join([*where, *cjk_conds] + ([restrict_sql] if restrict_sql else []))
+        + f" ORDER BY d.{key} DESC LIMIT {RANK_WINDOW}"
+    )
+    return sql, [*params, *cjk_params, *restrict_params], rank, rank_params
+
+
+def _ranked_ids(
+    owner_id: int,
+    parsed: ParsedQuery,
+    restrict: tuple[str, list],
+    limit: int,
+    offset: int,
+) -> tuple[list[tuple[int, float]], int | None]:
+    """[(article id, rank)] best first, and the total (None when the window is full or past the end)."""
+    window, window_params, rank, rank_params = _window_sql(owner_id, parsed, restrict)
+    if _is_postgres():
+        table = (
+            "reader_search"
+            if any(not t.cjk for t in parsed.terms)
+            else "reader_search_cjk"
+        )
+        join = f"JOIN {table} s ON s.article_id = w.id"
+    else:
+        join = "JOIN reader_search_cjk c ON c.rowid = w.id" if "c.title" in rank else ""
+        rank = rank.replace("s.rank", "w.rank")
+    # The window is materialized once: the count and the ranking both read it.
+    sql = (
+        f"WITH w AS ({window}) "
+        f"SELECT w.id, {rank} AS r, (SELECT count(*) FROM w) FROM w {join} "
+        "JOIN reader_article a ON a.id = w.id WHERE a.owner_id = %s AND a.deleted_at IS NULL "
+        "ORDER BY r DESC, w.id DESC LIMIT %s OFFSET %s"
+    )
     with connection.cursor() as cursor:
-        cursor.execute(sql, params)
+        cursor.execute(sql, [*window_params, *rank_params, owner_id, limit, offset])
         rows = cursor.fetchall()
-    total = rows[0][2] if rows else (0 if offset == 0 else None)
-    return [(r[0], float(r[1] or 0.0)) for r in rows], total
+    if not rows:
+        return [], (0 if offset == 0 else None)
+    window_size = rows[0][2]
+    return [(r[0], float(r[1] or 0.0)) for r in rows], (
+        window_size if window_size < RANK_WINDOW else None
+    )
+
+
+def _restriction(base: QuerySet, parsed: ParsedQuery) -> tuple[str, list] | None:
+    """How to keep only articles that pass the query's filters: ("", []) when there are none, the ids
+    when few pass (one query), else a correlated EXISTS; None when no article passes."""
+    if not parsed.has_filters:
+        return "", []
+    pg = _is_postgres()
+    ids = list(base.order_by().values_list("id", flat=True)[: FILTER_IDS_MAX + 1])
+    if not ids:
+        return None
+    if len(ids) <= FILTER_IDS_MAX:
+        if pg:
+            return "d.article_id = ANY(%s)", [ids]
+        # Integers from the database, so writing them into the SQL is safe; "+" keeps FTS5 from
+        # looking each id up with the MATCH again.
+        return "+d.rowid IN (" + ",".join(str(int(i)) for i in ids) + ")", []
+    outer = "d.article_id" if pg else "d.rowid"
+    sql, params = (
+        base.filter(pk=RawSQL(outer, ()))
+        .order_by()
+        .values("id")
+        .query.sql_with_params()
+    )
+    return f"EXISTS ({sql})", list(params)
 
 
 def search(user, query: str, *, limit: int = 30, offset: int = 0) -> SearchResults:
@@ -545,20 +617,27 @@ def search(user, query: str, *, limit: int = 30, offset: int = 0) -> SearchResul
     ``query`` is parsed by ``parse_query``: its free text must all match (words AND phrases; the
     last word as a prefix) and its filters apply as ``apply_filters``. Returns at most ``limit`` hits
     from ``offset``, best first (newest first among equals, and for a query of filters only).
-    Runs at most 3 SQL queries however many hits: the ranked ids with the total, the articles, their
-    READY summaries (for snippets); a filters-only query: the articles, the count, the summaries.
+
+    To stay fast at any size, only the newest ``RANK_WINDOW`` (1,000) matching articles are ranked:
+    a query matching more ranks those, and ``total`` is then None ("more than 1,000"); ``total`` is
+    exact otherwise. SQL queries: the ranked ids with the total, the articles, their READY
+    summaries (for snippets), plus one for the ids passing the filters when there are filters;
+    fewer when nothing matches, never more as hits grow.
     """
     parsed = parse_query(query)
     limit, offset = max(0, int(limit)), max(0, int(offset))
     base = apply_filters(Article.objects.for_user(user), parsed)
     if parsed.terms:
-        base_sql, base_params = base.order_by().values("id").query.sql_with_params()
-        ranked, total = _ranked_ids(parsed, base_sql, list(base_params), limit, offset)
+        restrict = _restriction(base, parsed)
+        if restrict is None:
+            return SearchResults(hits=[], total=0, filters=parsed)
+        ranked, total = _ranked_ids(user.pk, parsed, restrict, limit, offset)
         articles = Article.objects.in_bulk([pk for pk, _ in ranked]) if ranked else {}
     else:
         articles = {a.pk: a for a in base.order_by("-id")[offset : offset + limit]}
         ranked = [(pk, 0.0) for pk in articles]
-        total = base.count() if ranked or offset else 0
+        total = base.values("id")[: RANK_WINDOW + 1].count() if ranked or offset else 0
+        total = total if total is not None and total <= RANK_WINDOW else None
     if not ranked:
         return SearchResults(hits=[], total=total, filters=parsed)
     ids = [pk for pk, _ in ranked]

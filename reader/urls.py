@@ -10,4 +10,5 @@ urlpatterns = [
     path("articles/updates/", views.updates, name="article-updates"),
     path("articles/<int:article_id>/", views.article_detail, name="article-detail"),
     path("articles/<int:article_id>/retry/", views.retry_article, name="article-retry"),
+    path("preferences/", views.preferences, name="preferences"),
 ]

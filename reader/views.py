@@ -14,10 +14,12 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import HttpResponseStopPolling
 
-from reader.models import Article
+from reader.forms import PreferencesForm
+from reader.models import Article, ReaderPreferences
 from reader.services import articles as article_service
 from summaries.models import Summary
-from summaries.services import default_variant
+from summaries.services import MAX_SENTENCES, default_variant, parse_variant, request_summary
+from summaries.summarizer import available_algorithms
 
 VIEWS = ("summary", "full")
 
@@ -33,14 +35,19 @@ def _view_mode(request: HttpRequest) -> str:
 
 
 def _attach_summaries(user, items: list[Article]) -> None:
-    """Give each article its default summary as ``.summary`` in one query (None when there is none)."""
+    """Give each article its summary to show as ``.summary``, in one query (None when there is none).
+
+    That is the person's default variant when it exists, else the newest ready summary (an
+    article saved before they changed their default keeps showing the one it has).
+    """
     algorithm, sentences = default_variant(user)
-    by_article = {
-        s.article_id: s
-        for s in Summary.objects.filter(
-            article__in=[a.pk for a in items], algorithm=algorithm, sentence_count=sentences
-        )
-    }
+    by_article: dict[int, Summary] = {}
+    rows = Summary.objects.filter(article__in=[a.pk for a in items], status=Summary.Status.READY).order_by("updated_at")
+    for summary in rows:
+        current = by_article.get(summary.article_id)
+        exact = (summary.algorithm, summary.sentence_count) == (algorithm, sentences)
+        if current is None or exact or (current.algorithm, current.sentence_count) != (algorithm, sentences):
+            by_article[summary.article_id] = summary
     for item in items:
         item.summary = by_article.get(item.pk)
 
@@ -136,8 +143,25 @@ def article_detail(request: HttpRequest, article_id: int) -> HttpResponse:
     An htmx request gets only the body fragment, swapped in place (on this page or in a list row).
     """
     article = _get_article_for_user(request, article_id)
-    _attach_summaries(request.user, [article])
-    context = {"article": article, "view": _view_mode(request)}
+    view = _view_mode(request)
+    chosen = "algorithm" in request.GET or "sentences" in request.GET
+    if chosen and article.status == Article.Status.READY:
+        algorithm, sentences = parse_variant(request.GET.get("algorithm"), request.GET.get("sentences"), request.user)
+        article.summary = request_summary(article, algorithm=algorithm, sentences=sentences)
+    else:
+        _attach_summaries(request.user, [article])
+        summary = article.summary
+        algorithm, sentences = (summary.algorithm, summary.sentence_count) if summary else default_variant(request.user)
+    context = {
+        "article": article,
+        "view": view,
+        "algorithm": algorithm,
+        "sentences": sentences,
+        "variant_query": f"&algorithm={algorithm}&sentences={sentences}" if chosen else "",
+        "algorithms": available_algorithms(),
+        "sentence_choices": range(1, MAX_SENTENCES + 1),
+        "compact": request.GET.get("compact") == "1",
+    }
     if request.htmx:
         return render(request, "reader/_article_body.html", context)
     return render(request, "reader/article_detail.html", context)
@@ -161,3 +185,15 @@ def retry_article(request: HttpRequest, article_id: int) -> HttpResponse:
         "view": "summary",
     }
     return render(request, "reader/_retry_response.html", context)
+
+
+@login_required
+def preferences(request: HttpRequest) -> HttpResponse:
+    """The person's default summary (algorithm, length) and reader look (theme, font, size)."""
+    prefs, _ = ReaderPreferences.objects.get_or_create(user=request.user)
+    form = PreferencesForm(request.POST or None, instance=prefs)
+    if request.method == "POST" and form.is_valid():
+        form.save()
+        messages.success(request, "Preferences saved.")
+        return redirect("reader:preferences")
+    return render(request, "reader/preferences.html", {"form": form})

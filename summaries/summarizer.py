@@ -25,7 +25,12 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-from summaries.tokenizers import SumyTokenizer, base_language, sentence_spans, word_tokenizer
+from summaries.tokenizers import (
+    SumyTokenizer,
+    base_language,
+    sentence_spans,
+    word_tokenizer,
+)
 
 # ISO 639-1 -> sumy's language name, for every language sumy has a stemmer, stop words or a segmenter for.
 LANGUAGES: dict[str, str] = {
@@ -57,7 +62,15 @@ LANGUAGES: dict[str, str] = {
     "zh": "chinese",
 }
 
-SUMY_ALGORITHMS: tuple[str, ...] = ("lexrank", "lsa", "textrank", "luhn", "kl", "sumbasic", "reduction")
+SUMY_ALGORITHMS: tuple[str, ...] = (
+    "lexrank",
+    "lsa",
+    "textrank",
+    "luhn",
+    "kl",
+    "sumbasic",
+    "reduction",
+)
 DEFAULT_ALGORITHM = "digest"
 DEFAULT_SENTENCES = 3
 # A summary stops growing at this many words per requested sentence (so 3 sentences -> 105 words):
@@ -68,6 +81,9 @@ MAX_CANDIDATES = 500
 # A sentence needs this many words to be chosen; a line that is one sentence without final
 # punctuation and shorter than HEADING_MAX_WORDS is a heading.
 MIN_WORDS = 4
+# digest: strength of the lead prior, and the summary share (of sentences) over which it fades out.
+LEAD_PRIOR_EXPONENT = 1.5
+LEAD_PRIOR_FADE = (0.30, 0.40)
 HEADING_MAX_WORDS = 10
 _FINAL_PUNCTUATION = tuple(".!?…。！？｡:;\"'”’»)」』）")
 
@@ -99,7 +115,11 @@ _edmundson_words: EdmundsonWords | None = None
 def configure_edmundson(bonus: Sequence[str], stigma: Sequence[str]) -> None:
     """Offer ``edmundson`` with these bonus and stigma words (strings; empty lists withdraw it)."""
     global _edmundson_words, ALGORITHMS
-    _edmundson_words = EdmundsonWords(frozenset(bonus), frozenset(stigma)) if bonus and stigma else None
+    _edmundson_words = (
+        EdmundsonWords(frozenset(bonus), frozenset(stigma))
+        if bonus and stigma
+        else None
+    )
     ALGORITHMS = _algorithms()
 
 
@@ -144,7 +164,10 @@ def split_sentences(text: str, language: str = "en") -> list[SummarySentence]:
 
     Only whitespace between sentences is left out. ``[]`` for empty or blank text.
     """
-    return [SummarySentence(text[a:b], a, b) for a, b, _ in sentence_spans(text or "", language)]
+    return [
+        SummarySentence(text[a:b], a, b)
+        for a, b, _ in sentence_spans(text or "", language)
+    ]
 
 
 # --- language resources ---------------------------------------------------------------------------
@@ -202,9 +225,13 @@ class _Article:
     sentences: list[SummarySentence]
     candidates: list[int]  # indices into sentences, in document order
     words: list[list[str]]  # words of each candidate (sumy's Sentence.words)
-    other_words: list[list[str]]  # words of headings, the title and short lines before the cap
+    other_words: list[
+        list[str]
+    ]  # words of headings, the title and short lines before the cap
     lines: list[int]  # line number of each candidate
-    line_texts: dict[int, list[int]]  # line number -> its sentences' indices among all sentences
+    line_texts: dict[
+        int, list[int]
+    ]  # line number -> its sentences' indices among all sentences
     title_words: list[str]
 
     @property
@@ -221,7 +248,11 @@ def _is_eligible(words: int, text: str, alone_on_line: bool) -> bool:
     if words < MIN_WORDS:
         return False
     # A heading: a whole line, short, without final punctuation ("Why it matters", "Related stories").
-    return not (alone_on_line and words < HEADING_MAX_WORDS and not text.endswith(_FINAL_PUNCTUATION))
+    return not (
+        alone_on_line
+        and words < HEADING_MAX_WORDS
+        and not text.endswith(_FINAL_PUNCTUATION)
+    )
 
 
 def _prepare(text: str, language: str, title: str) -> _Article:
@@ -235,7 +266,9 @@ def _prepare(text: str, language: str, title: str) -> _Article:
     lines: list[int] = []
     other: list[list[str]] = []
     fallback: list[tuple[int, list[str]]] = []
-    for index, (sentence, (_, _, line)) in enumerate(zip(sentences, spans, strict=True)):
+    for index, (sentence, (_, _, line)) in enumerate(
+        zip(sentences, spans, strict=True)
+    ):
         if len(candidates) >= MAX_CANDIDATES:
             break
         line_texts.setdefault(line, []).append(index)
@@ -257,7 +290,9 @@ def _prepare(text: str, language: str, title: str) -> _Article:
     title_words = lang.words(title) if title else []
     if title_words:
         other.append(title_words)
-    return _Article(lang, sentences, candidates, words, other, lines, line_texts, title_words)
+    return _Article(
+        lang, sentences, candidates, words, other, lines, line_texts, title_words
+    )
 
 
 # --- sumy's algorithms, same results, fewer operations --------------------------------------------
@@ -313,7 +348,9 @@ def _lexrank(article: _Article) -> list[float]:
     del vocabulary
     numerator = weights @ weights.T
     with np.errstate(divide="ignore", invalid="ignore"):
-        cosine = np.where(np.outer(norms, norms) > 0, numerator / np.outer(norms, norms), 0.0)
+        cosine = np.where(
+            np.outer(norms, norms) > 0, numerator / np.outer(norms, norms), 0.0
+        )
     np.fill_diagonal(cosine, (norms > 0).astype(float))
     matrix = (cosine > 0.1).astype(float)
     degrees = matrix.sum(axis=1)
@@ -323,7 +360,9 @@ def _lexrank(article: _Article) -> list[float]:
     for _ in range(10_000):
         following = matrix.T @ p
         size = np.linalg.norm(following)
-        if size == 0:  # sumy divides by zero here and ranks by NaN; we keep document order
+        if (
+            size == 0
+        ):  # sumy divides by zero here and ranks by NaN; we keep document order
             return [0.0] * n
         following /= size
         change = np.linalg.norm(following - p)
@@ -349,7 +388,9 @@ def _textrank(article: _Article) -> list[float]:
     rank = _overlap_matrix(bags)
     norm = _pair_norms(bags)
     with np.errstate(divide="ignore", invalid="ignore"):
-        weights = np.where(rank == 0, 0.0, np.where(np.isclose(norm, 0.0), rank, rank / norm))
+        weights = np.where(
+            rank == 0, 0.0, np.where(np.isclose(norm, 0.0), rank, rank / norm)
+        )
     weights /= weights.sum(axis=1)[:, None] + 1e-7
     matrix = np.full((n, n), 0.15 / n) + 0.85 * weights
     p = np.full(n, 1.0 / n)
@@ -362,11 +403,9 @@ def _textrank(article: _Article) -> list[float]:
     return p.tolist()
 
 
-def _reduction(article: _Article) -> list[float]:
-    """sumy ReductionSummarizer: sum over the other sentences of shared words / (log len_i + log len_j)."""
+def _reduction_scores(bags: list[list[str]]) -> list[float]:
     import numpy as np
 
-    bags = article.content_stems()
     rank = _overlap_matrix(bags)
     norm = _pair_norms(bags)
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -375,12 +414,22 @@ def _reduction(article: _Article) -> list[float]:
     return weights.sum(axis=1).tolist()
 
 
+def _reduction(article: _Article) -> list[float]:
+    """sumy ReductionSummarizer: sum over the other sentences of shared words / (log len_i + log len_j)."""
+    return _reduction_scores(article.content_stems())
+
+
 def _lsa(article: _Article) -> list[float]:
     """sumy LsaSummarizer. It keeps all singular values (REDUCTION_RATIO = 1), so its rank
     sqrt(sum_k sigma_k^2 v_kj^2) equals the norm of column j of the smoothed term matrix: no SVD needed.
     """
     stop, stem = article.lang.stop_words, article.lang.stem
-    dictionary = {stem(w.lower()) for ws in [*article.words, *article.other_words] for w in ws if w.lower() not in stop}
+    dictionary = {
+        stem(w.lower())
+        for ws in [*article.words, *article.other_words]
+        for w in ws
+        if w.lower() not in stop
+    }
     size = len(dictionary)
     ranks = []
     for ws in article.words:
@@ -390,7 +439,9 @@ def _lsa(article: _Article) -> list[float]:
             continue
         top = max(counts.values())
         # Every dictionary row gets the 0.4 smoothing, words of the sentence 0.4 + 0.6 * tf / max_tf.
-        total = 0.16 * (size - len(counts)) + sum((0.4 + 0.6 * k / top) ** 2 for k in counts.values())
+        total = 0.16 * (size - len(counts)) + sum(
+            (0.4 + 0.6 * k / top) ** 2 for k in counts.values()
+        )
         ranks.append(math.sqrt(total))
     return ranks
 
@@ -425,6 +476,11 @@ def _luhn(article: _Article) -> list[float]:
     return ratings
 
 
+# kl and sumbasic pick greedily; sumy ranks every sentence (quadratic), we stop after this many times
+# the sentences asked for (the first picks are the same), leaving spares for the word cap.
+_GREEDY_SPARE = 3
+
+
 def _ranked_to_ratings(order: list[int], n: int) -> list[float]:
     ratings = [-float(n)] * n
     for position, index in enumerate(order):
@@ -438,17 +494,23 @@ def _kl(article: _Article, count: int) -> list[float]:
     doc_words = [w.lower() for ws in article.words for w in ws if w not in stop]
     total = len(doc_words)
     doc_freq = {w: k / total for w, k in Counter(doc_words).items()} if total else {}
-    content = [[w for w in (x.lower() for x in ws) if w not in stop] for ws in article.words]
+    content = [
+        [w for w in (x.lower() for x in ws) if w not in stop] for ws in article.words
+    ]
     content_counts = [Counter(c) for c in content]
     remaining = list(range(len(content)))
     summary_counts: Counter[str] = Counter()
     summary_len = 0
     order: list[int] = []
-    while remaining and len(order) < count:
+    while remaining and len(order) < _GREEDY_SPARE * count:
         best, best_kl = 0, math.inf
         for position, index in enumerate(remaining):
             joint_len = len(content[index]) + summary_len
-            joint = content_counts[index] + summary_counts if summary_counts else content_counts[index]
+            joint = (
+                content_counts[index] + summary_counts
+                if summary_counts
+                else content_counts[index]
+            )
             kl = 0.0
             for w, k in joint.items():
                 frequency = doc_freq.get(w)
@@ -472,7 +534,7 @@ def _sumbasic(article: _Article, count: int) -> list[float]:
     freq = {w: k / total for w, k in Counter(all_words).items()} if total else {}
     remaining = list(range(len(bags)))
     order: list[int] = []
-    while remaining and len(order) < count:
+    while remaining and len(order) < _GREEDY_SPARE * count:
         best, best_value = 0, -1.0
         for position, index in enumerate(remaining):
             bag = bags[index]
@@ -511,11 +573,16 @@ def sumy_document(article: _Article):
     chosen = set(article.candidates)
     paragraphs = []
     if article.title_words:
-        paragraphs.append(Paragraph([_Sentence(" ".join(article.title_words), -1, True)]))
+        paragraphs.append(
+            Paragraph([_Sentence(" ".join(article.title_words), -1, True)])
+        )
     for line in sorted(article.line_texts):
         paragraphs.append(
             Paragraph(
-                [_Sentence(article.sentences[i].text, i, i not in chosen) for i in article.line_texts[line]]
+                [
+                    _Sentence(article.sentences[i].text, i, i not in chosen)
+                    for i in article.line_texts[line]
+                ]
             )
         )
     return ObjectDocumentModel(paragraphs)
@@ -553,7 +620,9 @@ def _sumy_summarizer(name: str, lang: _Language):
     return summarizer
 
 
-def sumy_reference(text: str, *, language: str = "en", algorithm: str, sentences: int, title: str = "") -> list[SummarySentence]:
+def sumy_reference(
+    text: str, *, language: str = "en", algorithm: str, sentences: int, title: str = ""
+) -> list[SummarySentence]:
     """What sumy's own summarizer class picks on the same document (slow; for tests and benchmarks).
 
     Same inputs as ``summarize``; no word cap.
@@ -567,17 +636,62 @@ def sumy_reference(text: str, *, language: str = "en", algorithm: str, sentences
 
 
 def _edmundson(article: _Article, count: int) -> list[float]:
+    """sumy EdmundsonSummarizer's rating (cue + title + location methods, default weights), read from
+    its method objects because its ``__call__`` returns only the chosen sentences in document order.
+    """
     summarizer = _sumy_summarizer("edmundson", article.lang)
-    picked = summarizer(sumy_document(article), count)
-    position = {index: p for p, index in enumerate(article.candidates)}
-    order = [position[s._index] for s in picked]
-    return _ranked_to_ratings(order, len(article.candidates))
+    document = sumy_document(article)
+    ratings: Counter = Counter()
+    for weight, build in (
+        (summarizer._cue_weight, summarizer._build_cue_method_instance),
+        (summarizer._key_weight, summarizer._build_key_method_instance),
+        (summarizer._title_weight, summarizer._build_title_method_instance),
+        (summarizer._location_weight, summarizer._build_location_method_instance),
+    ):
+        if weight > 0:
+            for sentence, rating in build().rate_sentences(document).items():
+                ratings[sentence._index] += rating
+    return [float(ratings[i]) for i in article.candidates]
 
 
 def _digest(article: _Article, count: int) -> list[float]:
-    raise NotImplementedError
+    """Our default: sumy's Reduction centrality times a lead prior (see bench/README.md).
+
+    centrality_i = mean of Reduction's score on stems and on the words as written, each scaled to max 1
+    (stems catch inflections, exact words weigh names and terms that recur as they are);
+    prior_i = (1 + i / k) ** -1.5 for the i-th candidate and k = ``count`` (news puts the gist first:
+    a short summary comes mostly from the top); the prior fades out linearly as the summary grows from
+    30% to 40% of the article's sentences, where a summary is a condensed article rather than a lead.
+    """
+    n = len(article.candidates)
+    stop = article.lang.stop_words
+    centrality = [0.0] * n
+    for bags in (
+        article.content_stems(),
+        [[w for w in ws if w not in stop] for ws in article.lower],
+    ):
+        scores = _reduction_scores(bags)
+        top = max(scores)
+        if top > 0:
+            centrality = [
+                c + s / top / 2 for c, s in zip(centrality, scores, strict=True)
+            ]
+    k = max(1, count)
+    fade = min(
+        1.0,
+        max(
+            0.0,
+            (k / n - LEAD_PRIOR_FADE[0]) / (LEAD_PRIOR_FADE[1] - LEAD_PRIOR_FADE[0]),
+        ),
+    )
+    # Ties (no shared words at all) fall back to document order through the stable sort.
+    return [
+        c * (fade + (1 - fade) * (1 + i / k) ** -LEAD_PRIOR_EXPONENT)
+        for i, c in enumerate(centrality)
+    ]
 
 
+# Each rater maps (article, sentences requested) to one rating per candidate, higher is better.
 _RATERS: dict[str, Callable[[_Article, int], list[float]]] = {
     "lexrank": lambda a, k: _lexrank(a),
     "lsa": lambda a, k: _lsa(a),
@@ -593,7 +707,10 @@ _RATERS: dict[str, Callable[[_Article, int], list[float]]] = {
 
 def _top(ratings: Sequence[float], count: int) -> list[int]:
     """Indices of the ``count`` best ratings, ties to the earlier sentence (as sumy's stable sort)."""
-    order = sorted(range(len(ratings)), key=lambda i: -ratings[i] if ratings[i] == ratings[i] else math.inf)
+    order = sorted(
+        range(len(ratings)),
+        key=lambda i: -ratings[i] if ratings[i] == ratings[i] else math.inf,
+    )
     return order[:count]
 
 
@@ -608,10 +725,11 @@ def summarize(
 ) -> list[SummarySentence]:
     """Choose up to ``sentences`` sentences of ``text`` (str, one paragraph per line).
 
-    ``language`` is an ISO 639-1 code (any code works; see ``supported_languages``); ``title`` helps
-    the default method and Edmundson. ``max_words`` caps the summary's length in words (default
-    ``WORDS_PER_SENTENCE_CAP * sentences``; ``None`` for no cap): a sentence that would pass it is
-    skipped for the next best one, but the best sentence is always kept.
+    ``language`` is an ISO 639-1 code (any code works; see ``supported_languages``); ``title`` (the
+    article's headline) feeds Edmundson's title method and the LSA/Luhn vocabularies. ``max_words``
+    caps the summary's length in words: ``-1`` (default) means ``WORDS_PER_SENTENCE_CAP * sentences``,
+    ``None`` no cap. A sentence that would pass the cap is skipped for the next best one (if none
+    fits, the best sentence alone is returned).
 
     Returns sentences of ``split_sentences(text, language)`` in document order, at most as many as the
     text has eligible ones; ``[]`` for empty text. Raises ``UnknownAlgorithm`` for a name not in
@@ -619,7 +737,9 @@ def summarize(
     """
     name = (algorithm or "").strip().lower()
     if name not in ALGORITHMS:
-        raise UnknownAlgorithm(f"unknown summarization algorithm {algorithm!r}; choose one of {', '.join(ALGORITHMS)}")
+        raise UnknownAlgorithm(
+            f"unknown summarization algorithm {algorithm!r}; choose one of {', '.join(ALGORITHMS)}"
+        )
     if not text or not text.strip() or sentences <= 0:
         return []
     article = _prepare(text, language, title)
@@ -630,19 +750,22 @@ def summarize(
         max_words = WORDS_PER_SENTENCE_CAP * sentences
     if n <= sentences and max_words is None:
         return [article.sentences[i] for i in article.candidates]
-    # The greedy algorithms rank only as many as needed; the word cap may skip some, so ask for spares.
-    ratings = _RATERS[name](article, min(n, sentences if max_words is None else 3 * sentences))
+    ratings = _RATERS[name](article, sentences)
     ranked = _top(ratings, n if max_words is not None else sentences)
     picked: list[int] = []
     used = 0
     for position in ranked:
         length = len(article.words[position])
-        if picked and max_words is not None and used + length > max_words:
+        if max_words is not None and used + length > max_words:
             continue
         picked.append(position)
         used += length
         if len(picked) == sentences:
             break
+    if (
+        not picked
+    ):  # every sentence is longer than the cap: the best one still beats nothing
+        picked = ranked[:1]
     return [article.sentences[article.candidates[p]] for p in sorted(picked)]
 
 
@@ -655,11 +778,20 @@ def self_check() -> None:
         ("numpy", "lexrank, lsa and textrank need numpy (pip install numpy)"),
         ("sumy", "summaries are built on sumy (pip install sumy)"),
         ("nltk.stem.snowball", "sumy's stemmers come from nltk (pip install nltk)"),
-        ("jieba", "Chinese word segmentation needs jieba (pip install jieba)"),
-        ("tinysegmenter", "Japanese word segmentation needs tinysegmenter (pip install tinysegmenter)"),
     ):
         try:
             __import__(module)
+        except ImportError as exc:
+            problems.append(f"{why}: {exc}")
+    for code, why in (
+        ("zh", "Chinese word segmentation needs jieba (pip install jieba)"),
+        (
+            "ja",
+            "Japanese word segmentation needs tinysegmenter (pip install tinysegmenter)",
+        ),
+    ):
+        try:
+            word_tokenizer(code)
         except ImportError as exc:
             problems.append(f"{why}: {exc}")
     if problems:
@@ -669,7 +801,13 @@ def self_check() -> None:
         for name in ALGORITHMS:
             if not summarize(sample, algorithm=name, sentences=1):
                 raise RuntimeError(f"{name} returned no sentence")
-        if not summarize("市政府周一开会。新公园的投票通过了。公园工程即将开始。", language="zh", sentences=1):
+        if not summarize(
+            "市政府周一开会。新公园的投票通过了。公园工程即将开始。",
+            language="zh",
+            sentences=1,
+        ):
             raise RuntimeError("Chinese summary is empty")
-    except Exception as exc:  # any failure here means summaries would fail on every article
+    except (
+        Exception
+    ) as exc:  # any failure here means summaries would fail on every article
         raise RuntimeError(f"summarizer self-check failed: {exc!r}") from exc

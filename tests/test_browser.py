@@ -21,6 +21,14 @@ pytestmark = [
 ]
 
 
+def wait_for_htmx(page) -> None:
+    """Wait until htmx has swapped, settled and wired up the content it last put in (as a person would)."""
+    page.wait_for_function(
+        "document.querySelectorAll('.htmx-request, .htmx-swapping, .htmx-settling, .htmx-added').length === 0"
+    )
+    page.wait_for_timeout(100)
+
+
 @pytest.fixture
 def pages():
     with HTTPTestServer() as server:
@@ -101,3 +109,46 @@ def test_paste_two_links_and_toggle(
         background = dark.evaluate("getComputedStyle(document.body).backgroundColor")
         assert background != "rgb(255, 255, 255)" and background != "rgb(251, 251, 248)"
         dark.screenshot(path=str(SCREENSHOTS / "article-dark-phone.png"), full_page=True)
+
+
+def test_switch_algorithm_and_jump_to_sentence(live_server, pages, shared_dir, celery_worker_process):
+    from reader.services.articles import process_article, save_urls
+
+    user = get_user_model().objects.create_user("ben", password="pw-ben-12345")
+    url = pages.add_file("/world/summit", shared_dir / "cases" / "00-seed-paris-summit.html")
+    article = save_urls(user=user, text=url).created[0]
+    process_article(article.pk)
+
+    with chromium_browser() as browser:
+        page = browser.new_page(viewport={"width": 1000, "height": 700})
+        page.goto(f"{live_server.url}/accounts/login/?next=/articles/{article.pk}/")
+        page.fill("#id_username", "ben")
+        page.fill("#id_password", "pw-ben-12345")
+        page.click("button[type=submit]")
+        page.wait_for_selector("ol.summary")
+        assert page.locator("ol.summary li").count() == 3
+
+        # another algorithm and length: computed by the worker, swapped in after a pending state
+        page.select_option("select[name=sentences]", "2")
+        page.wait_for_function("document.querySelectorAll('ol.summary li').length === 2", timeout=30_000)
+        wait_for_htmx(page)
+        page.select_option("select[name=algorithm]", "luhn")
+        page.wait_for_function(
+            "document.querySelector('.article-body .pending') === null && "
+            "document.querySelector('select[name=algorithm]').value === 'luhn' && "
+            "document.querySelector('.article-body').getAttribute('hx-get') === null && "
+            "document.querySelectorAll('ol.summary li a[href*=luhn]').length === 2",
+            timeout=30_000,
+        )
+        second = page.locator("ol.summary li").nth(1).inner_text()
+        wait_for_htmx(page)
+
+        # clicking a summary sentence opens the full text at that sentence, marked
+        page.locator("ol.summary li a").nth(1).click()
+        mark = page.locator(f"#a{article.pk}-s2")
+        mark.wait_for()
+        assert mark.inner_text() == second
+        assert page.locator("mark.summary-sentence").count() == 2
+        box = mark.bounding_box()
+        assert box is not None and 0 <= box["y"] <= 700  # scrolled into view
+        page.screenshot(path=str(SCREENSHOTS / "article-full-text-marked.png"))

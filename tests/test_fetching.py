@@ -220,13 +220,34 @@ def test_redirect_loop_is_detected(http_server):
     assert len(http_server.requests) == 2
 
 
-def test_javascript_redirect_stub_is_followed(http_server):
-    stub = (
-        '<html><head><script>window.location.replace("/real");</script></head></html>'
+@pytest.mark.parametrize(
+    "script",
+    [
+        'window.location.replace("/real");',
+        "location.href = '/real';",
+        'window.location = "/real"',
+        'document.location.href="/real";',
+        'var go=function(w,u){w.location.assign(u)};go(window,"http://{host}/real");',
+    ],
+)
+def test_javascript_redirect_stub_is_followed(http_server, script):
+    script = script.replace("{host}", f"127.0.0.1:{http_server.port}")
+    http_server.add(
+        "/stub", f"<html><head><script>{script}</script></head></html>", headers=HTML
     )
-    http_server.add("/stub", stub, headers=HTML)
     http_server.add("/real", ARTICLE, headers=HTML)
     assert fetch(http_server.url("/stub")).final_url == http_server.url("/real")
+
+
+def test_short_page_with_analytics_script_is_not_treated_as_a_stub(http_server):
+    page = (
+        "<html><head><script>var ga = ('https:' == document.location.protocol ?"
+        " 'https://ssl' : 'http://www') + '.example-analytics.com/ga.js';"
+        " track('https://collect.example-analytics.com/hit');</script></head>"
+        "<body><p>Short notice: the office is closed today.</p></body></html>"
+    )
+    url = http_server.add("/notice", page, headers=HTML)
+    assert fetch(url).final_url == url
 
 
 def test_refresh_stubs_count_toward_the_redirect_limit(http_server):

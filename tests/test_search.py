@@ -410,11 +410,35 @@ def test_search_runs_a_fixed_number_of_queries(alice, django_assert_num_queries)
         )
         summarize(article, [f"Harvest moon number {i}."])
     make(alice, title="Lonely walrus")
+    # The ranked ids with the total, the articles, their summaries.
     with django_assert_num_queries(3):
         assert len(search(alice, "walrus").hits) == 1
-    with django_assert_num_queries(1):
-        assert search(alice, "harvest moon tag:x").hits == []
     with django_assert_num_queries(3):
         assert len(search(alice, "harvest moon").hits) == 12
+    # Filters add one query: the ids of the articles that pass them.
+    with django_assert_num_queries(4):
+        assert len(search(alice, "harvest is:unread").hits) == 12
+    with django_assert_num_queries(4):
+        assert len(search(alice, "walrus is:unread").hits) == 1
     with django_assert_num_queries(3):
         assert len(search(alice, "is:unread", limit=10).hits) == 10
+    with django_assert_num_queries(1):
+        assert search(alice, "harvest moon tag:x").hits == []
+
+
+def test_common_words_rank_the_newest_matches(alice, monkeypatch):
+    import reader.search
+
+    monkeypatch.setattr(reader.search, "RANK_WINDOW", 5)
+    old = make(alice, title="Kestrel kestrel kestrel", text="Kestrel. " + FILLER)
+    newer = [
+        make(alice, title=f"Note {i}", text="A kestrel flew by. " + FILLER)
+        for i in range(6)
+    ]
+    results = search(alice, "kestrel")
+    assert results.total is None  # more matches than ranked
+    assert old.pk not in [h.article.pk for h in results.hits]
+    assert [h.article.pk for h in results.hits] == [a.pk for a in reversed(newer[1:])]
+    assert search(alice, "kestrel is:unread tag:x").total == 0
+    assert search(alice, "flew").total is None
+    assert search(alice, '"kestrel kestrel"').total == 1

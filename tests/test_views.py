@@ -173,3 +173,43 @@ def test_admin_is_there_for_staff(client):
     admin = get_user_model().objects.create_superuser("root", password="pw-root-123")
     client.force_login(admin)
     assert client.get("/admin/reader/article/").status_code == 200
+
+
+def test_switching_algorithm_and_length_is_computed_then_cached(client, alice):
+    from summaries.services import compute_pending_summary
+
+    article = make_article(
+        alice,
+        text="Council approves new park budget for the city.\nThe park will open next spring with new trails. "
+        "Residents asked for more benches and shade trees. The mayor said work starts in March.\n"
+        "Critics say the budget is too small for the plans.",
+    )
+    url = reverse("reader:article-detail", args=[article.pk])
+    first = client.get(url, {"view": "summary", "algorithm": "luhn", "sentences": "2"}, **HTMX).content.decode()
+    summary = Summary.objects.get(article=article, algorithm="luhn", sentence_count=2)
+    assert summary.status == Summary.Status.PENDING
+    assert "Summarizing with luhn" in first and 'hx-trigger="every 1s"' in first  # polls itself while pending
+    compute_pending_summary(summary.pk)  # what the worker does
+    done = client.get(url, {"view": "summary", "algorithm": "luhn", "sentences": "2"}, **HTMX).content.decode()
+    assert "every 1s" not in done and done.count("<li>") == 2
+    assert '<option value="luhn" selected>' in done and "<option selected>2</option>" in done
+    # asking again uses the stored row
+    client.get(url, {"algorithm": "luhn", "sentences": "2"})
+    assert Summary.objects.filter(article=article).count() == 1
+    # nonsense values fall back to the default variant instead of failing
+    assert client.get(url, {"algorithm": "nope", "sentences": "99"}).status_code == 200
+
+
+def test_preferences_set_the_default_summary_and_look(client, alice):
+    page = client.get(reverse("reader:preferences")).content.decode()
+    assert "Summary algorithm" in page and "sepia" in page.lower()
+    response = client.post(
+        reverse("reader:preferences"),
+        {"summary_algorithm": "textrank", "summary_sentences": "4", "theme": "sepia", "font": "sans", "font_size": "20"},
+    )
+    assert response.status_code == 302
+    from summaries.services import default_variant
+
+    assert default_variant(alice) == ("textrank", 4)
+    page = client.get("/").content.decode()
+    assert 'data-theme="sepia"' in page and 'data-font="sans"' in page and "--reader-size: 20px" in page

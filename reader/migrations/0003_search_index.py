@@ -15,9 +15,9 @@ from django.db import migrations
 SQLITE = [
     (
         "CREATE VIRTUAL TABLE reader_search USING fts5("
-        "title, body, summary, site, tags, tokenize = 'unicode61 remove_diacritics 2')"
+        "title, body, summary, site, tags, owner, tokenize = 'unicode61 remove_diacritics 2')"
     ),
-    "CREATE VIRTUAL TABLE reader_search_cjk USING fts5(title, body, tokenize = 'trigram')",
+    "CREATE VIRTUAL TABLE reader_search_cjk USING fts5(title, body, owner UNINDEXED, tokenize = 'trigram')",
 ]
 SQLITE_DROP = [
     "DROP TABLE IF EXISTS reader_search",
@@ -32,9 +32,16 @@ POSTGRES = [
         "ALTER TEXT SEARCH CONFIGURATION digest_search ALTER MAPPING FOR asciiword, asciihword, "
         "hword_asciipart, word, hword, hword_part, numword, numhword, hword_numpart WITH unaccent, simple"
     ),
-    "CREATE TABLE reader_search (article_id bigint PRIMARY KEY, document tsvector NOT NULL)",
+    (
+        "CREATE TABLE reader_search "
+        "(article_id bigint PRIMARY KEY, owner_id bigint NOT NULL, document tsvector NOT NULL)"
+    ),
+    "CREATE INDEX reader_search_owner ON reader_search (owner_id, article_id)",
     "CREATE INDEX reader_search_document ON reader_search USING gin (document)",
-    "CREATE TABLE reader_search_cjk (article_id bigint PRIMARY KEY, body text NOT NULL)",
+    (
+        "CREATE TABLE reader_search_cjk "
+        "(article_id bigint PRIMARY KEY, owner_id bigint NOT NULL, body text NOT NULL)"
+    ),
     "CREATE INDEX reader_search_cjk_body ON reader_search_cjk USING gin (body gin_trgm_ops)",
 ]
 POSTGRES_DROP = [

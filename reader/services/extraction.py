@@ -25,14 +25,16 @@ import io
 import json
 import logging
 import re
+import warnings
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import unquote, urljoin, urlsplit
 
 import lxml.etree
 import lxml.html
+from cssselect import SelectorError
 
 from reader.services.language import detect_language
 
@@ -76,7 +78,11 @@ _HTML_TYPES = ("text/html", "application/xhtml+xml", "application/xml", "text/xm
 
 
 def extract(
-    body: bytes, url: str, *, content_type: str = "text/html", charset: str | None = None
+    body: bytes,
+    url: str,
+    *,
+    content_type: str = "text/html",
+    charset: str | None = None,
 ) -> ExtractedArticle:
     """Extract an article from a fetched response body.
 
@@ -94,13 +100,17 @@ def extract(
     if mime == "application/pdf" or head.startswith(b"%PDF"):
         return extract_pdf(body, url)
     looks_like_markup = head[:1].startswith(b"<") or b"<html" in head.lower()
-    if mime in _HTML_TYPES or (mime in ("", "application/octet-stream", "text/plain") and looks_like_markup):
+    if mime in _HTML_TYPES or (
+        mime in ("", "application/octet-stream", "text/plain") and looks_like_markup
+    ):
         try:
             from reader.services.decoding import decode_html
 
             html = decode_html(body, charset)
         except Exception as exc:
-            raise ExtractionError("decode_failed", "The page's text encoding could not be read.") from exc
+            raise ExtractionError(
+                "decode_failed", "The page's text encoding could not be read."
+            ) from exc
         return extract_html(html, url)
     raise ExtractionError(
         "unsupported_type",
@@ -127,29 +137,37 @@ def extract_pdf(body: bytes, url: str) -> ExtractedArticle:
             try:
                 reader.decrypt("")
             except Exception as exc:
-                raise ExtractionError("pdf_encrypted", "The PDF is password-protected.") from exc
+                raise ExtractionError(
+                    "pdf_encrypted", "The PDF is password-protected."
+                ) from exc
         title = ""
         try:
             meta = reader.metadata
             if meta is not None and meta.title:
                 title = _clean_line(str(meta.title))
-        except Exception:
+        except Exception:  # a broken info dictionary only costs the title
+            logger.info("unreadable PDF metadata at %s", url, exc_info=True)
             title = ""
         pages = []
         for page in reader.pages:
             try:
                 pages.append(page.extract_text() or "")
             except Exception:  # one broken page should not lose the others
-                continue
+                logger.info("unreadable PDF page at %s", url, exc_info=True)
     except ExtractionError:
         raise
     except Exception as exc:
-        raise ExtractionError("pdf_unreadable", "The PDF file could not be read.") from exc
+        raise ExtractionError(
+            "pdf_unreadable", "The PDF file could not be read."
+        ) from exc
     text = _tidy_text("\n".join(pages))
     if not title:
         title = _file_name(url)
     return ExtractedArticle(
-        title=title, text=text, language=detect_language(text), extractor="pypdf" if text else ""
+        title=title,
+        text=text,
+        language=detect_language(text),
+        extractor="pypdf" if text else "",
     )
 
 
@@ -178,10 +196,15 @@ def extract_html(html: str, url: str) -> ExtractedArticle:
     except ExtractionError:
         raise
     except RecursionError as exc:
-        raise ExtractionError("parse_failed", "The page is nested too deeply to read.") from exc
+        raise ExtractionError(
+            "parse_failed", "The page is nested too deeply to read."
+        ) from exc
     except Exception as exc:
         logger.exception("extraction failed for %s", url)
-        raise ExtractionError("extraction_failed", "The article text could not be extracted from this page.") from exc
+        raise ExtractionError(
+            "extraction_failed",
+            "The article text could not be extracted from this page.",
+        ) from exc
 
 
 def _extract_html(html: str, url: str) -> ExtractedArticle:
@@ -196,7 +219,9 @@ def _extract_html(html: str, url: str) -> ExtractedArticle:
 
     result = ExtractedArticle()
     result.blocked = _is_blocked(tree, html)
-    result.title = "" if result.blocked else _title(tree, meta, article_ld, h1, site_names)
+    result.title = (
+        "" if result.blocked else _title(tree, meta, article_ld, h1, site_names)
+    )
     result.authors = _authors(tree, meta, article_ld, site_names)
     result.published_at = _published_at(tree, meta, article_ld, url)
     result.top_image = _top_image(tree, meta, article_ld, url)
@@ -204,14 +229,18 @@ def _extract_html(html: str, url: str) -> ExtractedArticle:
     _remove_overlays(tree)
     # Metadata has been read; scripts and the like only slow the extractors down.
     lxml.etree.strip_elements(tree, *_NEVER_TEXT, with_tail=False)
-    text, extractor, prompt_removed = _body_text(tree, url, _html_lang(tree), result.title or h1)
+    text, extractor, prompt_removed = _body_text(
+        tree, url, _html_lang(tree), result.title or h1
+    )
     ld_body = _tidy_text(_ld_text(article_ld.get("articleBody")) if article_ld else "")
     if ld_body and len(ld_body.split()) > max(25, 2 * len(text.split())):
         text, extractor = ld_body, "jsonld"
     # An interstitial's own wording ("Checking your browser...") is not an article.
     result.text = "" if result.blocked else text
     result.extractor = extractor if result.text else ""
-    result.paywalled = _is_paywalled(tree, jsonld, meta, len(text.split()), prompt_removed)
+    result.paywalled = _is_paywalled(
+        tree, jsonld, meta, len(text.split()), prompt_removed
+    )
     result.language = detect_language(text) or _html_lang(tree)
     return result
 
@@ -229,7 +258,9 @@ def _parse(html: str) -> lxml.html.HtmlElement | None:
     html = _XML_DECL.sub("", _CONTROL.sub("", html).replace("\ufeff", ""))
     if not html.strip():
         return None
-    parser = lxml.html.HTMLParser(remove_comments=True, remove_pis=True, collect_ids=False)
+    parser = lxml.html.HTMLParser(
+        remove_comments=True, remove_pis=True, collect_ids=False
+    )
     try:
         tree = lxml.html.document_fromstring(html, parser=parser)
     except (lxml.etree.ParserError, ValueError):
@@ -254,12 +285,36 @@ def _body_text(
     """Return (text, extractor name, whether a subscription prompt was dropped)."""
     candidates = {
         "trafilatura": _run("trafilatura", _trafilatura_text, tree),
-        "newspaper3k": _run("newspaper3k", _newspaper_text, copy.deepcopy(tree), url, lang),
+        "newspaper3k": _run(
+            "newspaper3k", _newspaper_text, _page_chrome_removed(tree), url, lang
+        ),
         "readability": _run("readability", _readability_text, copy.deepcopy(tree)),
     }
     text, extractor = combine(candidates)
     lines, prompt_removed = _drop_boilerplate_lines(text.split("\n"), title)
     return "\n".join(lines), extractor, prompt_removed
+
+
+# Page chrome that never holds the article. newspaper3k's cleaner runs a dozen regular-expression
+# XPath passes over every node, so handing it a tree without these halves its time; on the
+# benchmark its votes, and so our F1, stay the same (bench/README.md).
+_CHROME = ("head", "nav", "footer", "form", "button", "select", "input", "figure")
+_CHROME_UNLESS_ARTICLE = ("header", "aside")
+
+
+def _page_chrome_removed(tree: lxml.html.HtmlElement) -> lxml.html.HtmlElement:
+    """A copy of ``tree`` without navigation, footers, forms and figures, for newspaper3k."""
+    slim = copy.deepcopy(tree)
+    lxml.etree.strip_elements(slim, *_CHROME, with_tail=False)
+    for el in list(slim.iter(*_CHROME_UNLESS_ARTICLE)):
+        # Some layouts put the story itself in an <aside> or <header>.
+        if (
+            el.getparent() is not None
+            and el.find(".//h1") is None
+            and el.find(".//p") is None
+        ):
+            el.drop_tree()
+    return slim
 
 
 def _run(name: str, func: Any, *args: Any) -> str:
@@ -278,7 +333,11 @@ def _trafilatura_text(tree: lxml.html.HtmlElement) -> str:
 
     # trafilatura copies a tree it is given, so the shared tree stays intact.
     return trafilatura.extract(
-        tree, favor_precision=True, include_comments=False, include_tables=True, output_format="txt"
+        tree,
+        favor_precision=True,
+        include_comments=False,
+        include_tables=True,
+        output_format="txt",
     )
 
 
@@ -305,7 +364,8 @@ def _newspaper_text(tree: lxml.html.HtmlElement, url: str, lang: str) -> str:
         try:
             extractor.update_language(lang)
             formatter.update_language(lang)
-        except Exception:  # a language newspaper3k has no stopwords for: keep English
+        except (OSError, KeyError, ValueError, ImportError):
+            # a language newspaper3k has no stopwords for: keep English
             extractor = ContentExtractor(config)
             formatter = OutputFormatter(config)
     doc = DocumentCleaner(config).clean(tree)
@@ -338,7 +398,15 @@ def element_text(element: lxml.html.HtmlElement) -> str:
 
     def walk(el: Any) -> None:
         tag = el.tag if isinstance(el.tag, str) else ""
-        if tag in ("script", "style", "noscript", "template", "svg", "button", "select"):
+        if tag in (
+            "script",
+            "style",
+            "noscript",
+            "template",
+            "svg",
+            "button",
+            "select",
+        ):
             if el.tail:
                 parts.append(el.tail)
             return
@@ -365,7 +433,11 @@ _WORD = re.compile(r"\w+")
 
 def _shingles(tokens: list[str]) -> Counter[tuple[str, ...]]:
     # Word 4-grams, as the benchmark metric counts them (bench/extraction.py).
-    return Counter(tuple(tokens[i : i + 4]) for i in range(max(1, len(tokens) - 3)) if tokens[i : i + 4])
+    return Counter(
+        tuple(tokens[i : i + 4])
+        for i in range(max(1, len(tokens) - 3))
+        if tokens[i : i + 4]
+    )
 
 
 def _coverage(part: Counter, whole: Counter) -> float:
@@ -389,7 +461,9 @@ def combine(candidates: dict[str, str]) -> tuple[str, str]:
     Output: ``(text, name of the extractor whose lines were kept)``. See the module docstring
     for the rule; the figures behind it are in ``bench/README.md``.
     """
-    names = [n for n in ("trafilatura", "newspaper3k", "readability") if candidates.get(n)]
+    names = [
+        n for n in ("trafilatura", "newspaper3k", "readability") if candidates.get(n)
+    ]
     if not names:
         return "", ""
     tokens = {n: _WORD.findall(candidates[n].lower()) for n in names}
@@ -399,8 +473,14 @@ def combine(candidates: dict[str, str]) -> tuple[str, str]:
     if len(voters) == 2:
         agreed = grams[voters[0]] & grams[voters[1]]
         missing = sum((agreed - grams[base]).values())
-        if base != "trafilatura" or missing >= TRUNCATION_SHARE * max(1, sum(grams[base].values())):
-            consensus = agreed | (grams[voters[0]] & grams[base]) | (grams[voters[1]] & grams[base])
+        if base != "trafilatura" or missing >= TRUNCATION_SHARE * max(
+            1, sum(grams[base].values())
+        ):
+            consensus = (
+                agreed
+                | (grams[voters[0]] & grams[base])
+                | (grams[voters[1]] & grams[base])
+            )
 
             def closeness(n: str) -> float:
                 p, r = _coverage(grams[n], consensus), _coverage(consensus, grams[n])
@@ -476,6 +556,20 @@ _PROMPT_LINE = re.compile(
 )
 
 
+# Headings that open a list of other articles. "Read also" and "Related" are left out: sites put
+# them inline, with more of the article after them.
+_RELATED_HEADING = re.compile(
+    r"^(you (may|might) (also )?(like|enjoy)|recommended for you|more stories (from|like this)|"
+    r"most (read|popular)|trending now|você (pode|também pode) gostar|"
+    r"das könnte sie auch interessieren|vous aimerez aussi|vous pourriez aussi aimer|"
+    r"te puede interesar|también te puede interesar|ti potrebbe interessare|"
+    r"potrebbe interessarti anche|похожие статьи|вам также может понравиться)\W*$",
+    re.IGNORECASE,
+)
+# Words of article text needed before such a heading for the rest to be cut.
+_MIN_WORDS_BEFORE_RELATED = 40
+
+
 def _drop_boilerplate_lines(lines: list[str], title: str) -> tuple[list[str], bool]:
     out = []
     prompt_removed = False
@@ -491,6 +585,13 @@ def _drop_boilerplate_lines(lines: list[str], title: str) -> tuple[list[str], bo
     # The headline is stored as the title; repeating it as the first line of the text is noise.
     while out and title_key and " ".join(_WORD.findall(out[0].lower())) == title_key:
         out.pop(0)
+    # A "You may also like" heading after the article starts a list of other articles.
+    words = 0
+    for i, line in enumerate(out):
+        if words >= _MIN_WORDS_BEFORE_RELATED and _RELATED_HEADING.match(line):
+            out = out[:i]
+            break
+        words += len(line.split())
     return out, prompt_removed
 
 
@@ -521,7 +622,11 @@ _HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.IGN
 
 
 def _holds_article(el: Any, total: int) -> bool:
-    if el.tag in ("article", "main") or el.find(".//article") is not None or el.find(".//main") is not None:
+    if (
+        el.tag in ("article", "main")
+        or el.find(".//article") is not None
+        or el.find(".//main") is not None
+    ):
         return True
     if el.find(".//h1") is not None:
         return True
@@ -542,9 +647,13 @@ def _remove_overlays(tree: lxml.html.HtmlElement) -> None:
     for el in body.iter(lxml.etree.Element):
         attrs = f"{el.get('id', '')} {el.get('class', '')}"
         style = el.get("style") or ""
-        if el.get("hidden") is not None or (style and _HIDDEN_STYLE.search(style)):
-            doomed.append(el)
-        elif attrs.strip() and _OVERLAY.search(attrs) and not _holds_article(el, total):
+        if (
+            el.get("hidden") is not None
+            or (style and _HIDDEN_STYLE.search(style))
+            or attrs.strip()
+            and _OVERLAY.search(attrs)
+            and not _holds_article(el, total)
+        ):
             doomed.append(el)
     for el in doomed:
         if el.getparent() is not None:
@@ -555,12 +664,13 @@ def _remove_overlays(tree: lxml.html.HtmlElement) -> None:
 # Page state: bot check, paywall
 
 
-_CHALLENGE_MARKERS = re.compile(
-    r"_cf_chl_opt|cf-challenge|challenge-platform|cf_chl_|challenge-running|challenge-error-text|"
-    r"cf-browser-verification|px-captcha|captcha-delivery\.com|_Incapsula_Resource|"
-    r"hcaptcha-box|ddos-guard",
-    re.IGNORECASE,
-)
+# Lower-case substrings of the markup of Cloudflare, PerimeterX, DataDome, Imperva and
+# DDoS-Guard challenge pages (plain substring search: a regex over a large page costs ~10 ms).
+_CHALLENGE_MARKERS = (
+    "_cf_chl_opt", "cf-challenge", "challenge-platform", "cf_chl_", "challenge-running",
+    "challenge-error-text", "cf-browser-verification", "px-captcha", "captcha-delivery.com",
+    "_incapsula_resource", "hcaptcha-box", "ddos-guard",
+)  # fmt: skip
 _CHALLENGE_TITLES = re.compile(
     r"^(just a moment\.*|attention required!?( \| cloudflare)?|checking your browser.*|"
     r"please wait\.*|one moment, please\.*|access denied|ddos-guard|security check|"
@@ -579,11 +689,16 @@ def _is_blocked(tree: lxml.html.HtmlElement, html: str) -> bool:
     """A bot-check interstitial: two of title, markup markers and wording, on a near-empty page."""
     title = _clean_line(tree.findtext(".//title") or "")
     by_title = bool(_CHALLENGE_TITLES.match(title))
-    by_markup = bool(_CHALLENGE_MARKERS.search(html))
+    lowered = html.lower()
+    by_markup = any(marker in lowered for marker in _CHALLENGE_MARKERS)
     if not (by_title or by_markup):
         return False
     body_text = " ".join(
-        t.strip() for t in tree.xpath("//body//text()[not(ancestor::script) and not(ancestor::style)]") if t.strip()
+        t.strip()
+        for t in tree.xpath(
+            "//body//text()[not(ancestor::script) and not(ancestor::style)]"
+        )
+        if t.strip()
     )
     if len(body_text.split()) > 400:
         return False
@@ -591,7 +706,11 @@ def _is_blocked(tree: lxml.html.HtmlElement, html: str) -> bool:
 
 
 def _is_paywalled(
-    tree: lxml.html.HtmlElement, jsonld: list[dict], meta: dict[str, str], words: int, prompt_removed: bool
+    tree: lxml.html.HtmlElement,
+    jsonld: list[dict],
+    meta: dict[str, str],
+    words: int,
+    prompt_removed: bool,
 ) -> bool:
     """Only a teaser was delivered.
 
@@ -605,7 +724,9 @@ def _is_paywalled(
     selectors: list[str] = []
     for obj in jsonld:
         for node in [obj, *_as_list(obj.get("hasPart"))]:
-            if isinstance(node, dict) and str(node.get("isAccessibleForFree", "")).strip().lower() in ("false", "no", "0"):
+            if isinstance(node, dict) and str(
+                node.get("isAccessibleForFree", "")
+            ).strip().lower() in ("false", "no", "0"):
                 not_free = True
                 if isinstance(node.get("cssSelector"), str):
                     selectors.append(node["cssSelector"])
@@ -616,9 +737,12 @@ def _is_paywalled(
             delivered = 0
             for selector in selectors:
                 try:
-                    delivered += sum(len((el.text_content() or "").split()) for el in tree.cssselect(selector))
-                except Exception:  # an invalid selector says nothing either way
-                    continue
+                    delivered += sum(
+                        len((el.text_content() or "").split())
+                        for el in tree.cssselect(selector)
+                    )
+                except (SelectorError, lxml.etree.XPathError, ValueError):
+                    logger.info("unusable paywall selector %r", selector)
             return delivered < PAID_SECTION_WORDS
         return words < TEASER_WORDS
     return prompt_removed and words < TEASER_WORDS
@@ -650,7 +774,9 @@ def _as_list(value: Any) -> list:
 
 def _jsonld_objects(tree: lxml.html.HtmlElement) -> list[dict]:
     objects: list[dict] = []
-    for script in tree.xpath('//script[contains(translate(@type, "LDJSON", "ldjson"), "ld+json")]'):
+    for script in tree.xpath(
+        '//script[contains(translate(@type, "LDJSON", "ldjson"), "ld+json")]'
+    ):
         raw = (script.text or "").strip()
         if not raw:
             continue
@@ -658,7 +784,9 @@ def _jsonld_objects(tree: lxml.html.HtmlElement) -> list[dict]:
             data = json.loads(raw)
         except ValueError:
             try:  # trailing commas and stray control characters are common
-                data = json.loads(re.sub(r",\s*([}\]])", r"\1", _CONTROL.sub(" ", raw)), strict=False)
+                data = json.loads(
+                    re.sub(r",\s*([}\]])", r"\1", _CONTROL.sub(" ", raw)), strict=False
+                )
             except ValueError:
                 continue
         stack = _as_list(data)
@@ -666,7 +794,9 @@ def _jsonld_objects(tree: lxml.html.HtmlElement) -> list[dict]:
             item = stack.pop(0)
             if isinstance(item, dict):
                 objects.append(item)
-                stack.extend(x for x in _as_list(item.get("@graph")) if isinstance(x, dict))
+                stack.extend(
+                    x for x in _as_list(item.get("@graph")) if isinstance(x, dict)
+                )
                 main = item.get("mainEntity")
                 if isinstance(main, dict):
                     stack.append(main)
@@ -687,7 +817,11 @@ def _article_node(objects: list[dict]) -> dict:
         if not types & _ARTICLE_TYPES:
             continue
         # A real article type beats a generic WebPage; among equals the first wins.
-        rank = 0 if types & (_ARTICLE_TYPES - {"webpage", "creativework", "medicalwebpage"}) else 1
+        rank = (
+            0
+            if types & (_ARTICLE_TYPES - {"webpage", "creativework", "medicalwebpage"})
+            else 1
+        )
         if not (obj.get("headline") or obj.get("articleBody")):
             rank += 2
         if rank < best_rank:
@@ -703,9 +837,13 @@ def _ld_text(value: Any) -> str:
     import html as html_module
 
     value = html_module.unescape(value)
-    if "<" in value and re.search(r"</?(p|br|div|span|a|em|strong)\b", value, re.IGNORECASE):
+    if "<" in value and re.search(
+        r"</?(p|br|div|span|a|em|strong)\b", value, re.IGNORECASE
+    ):
         try:
-            return element_text(lxml.html.fragment_fromstring(value, create_parent="div"))
+            return element_text(
+                lxml.html.fragment_fromstring(value, create_parent="div")
+            )
         except (lxml.etree.ParserError, ValueError):
             return re.sub(r"<[^>]+>", " ", value)
     return value
@@ -715,7 +853,12 @@ def _meta_tags(tree: lxml.html.HtmlElement) -> dict[str, str]:
     """First non-empty content of each <meta name|property|itemprop|http-equiv>, keys lower-case."""
     found: dict[str, str] = {}
     for el in tree.iter("meta"):
-        key = el.get("property") or el.get("name") or el.get("itemprop") or el.get("http-equiv")
+        key = (
+            el.get("property")
+            or el.get("name")
+            or el.get("itemprop")
+            or el.get("http-equiv")
+        )
         value = el.get("content")
         if value is None:
             value = el.get("datetime") or el.get("value")
@@ -736,13 +879,25 @@ def _first_text(tree: lxml.html.HtmlElement, xpath: str) -> str:
 
 
 def _html_lang(tree: lxml.html.HtmlElement) -> str:
-    lang = (tree.get("lang") or tree.get("{http://www.w3.org/XML/1998/namespace}lang") or "").strip().lower()
+    lang = (
+        (
+            tree.get("lang")
+            or tree.get("{http://www.w3.org/XML/1998/namespace}lang")
+            or ""
+        )
+        .strip()
+        .lower()
+    )
     lang = lang.split("-")[0].split("_")[0]
     return lang if re.fullmatch(r"[a-z]{2}", lang) else ""
 
 
 def _site_names(meta: dict[str, str], article_ld: dict, url: str) -> list[str]:
-    names = [meta.get("og:site_name", ""), meta.get("application-name", ""), meta.get("twitter:site", "").lstrip("@")]
+    names = [
+        meta.get("og:site_name", ""),
+        meta.get("application-name", ""),
+        meta.get("twitter:site", "").lstrip("@"),
+    ]
     publisher = article_ld.get("publisher") if article_ld else None
     for pub in _as_list(publisher):
         if isinstance(pub, dict) and isinstance(pub.get("name"), str):
@@ -751,7 +906,9 @@ def _site_names(meta: dict[str, str], article_ld: dict, url: str) -> list[str]:
         host = (urlsplit(url).hostname or "").lower()
     except ValueError:
         host = ""
-    labels = [x for x in host.split(".")[:-1] if len(x) >= 5 and x not in _GENERIC_HOST_LABELS]
+    labels = [
+        x for x in host.split(".")[:-1] if len(x) >= 5 and x not in _GENERIC_HOST_LABELS
+    ]
     names.extend(labels)
     if host:
         names.append(host.removeprefix("www."))
@@ -759,7 +916,17 @@ def _site_names(meta: dict[str, str], article_ld: dict, url: str) -> list[str]:
 
 
 # Host labels that name no site ("news.example.kr", "blog.example.com").
-_GENERIC_HOST_LABELS = {"example", "mobile", "news", "blog", "blogs", "online", "media", "press", "local"}
+_GENERIC_HOST_LABELS = {
+    "example",
+    "mobile",
+    "news",
+    "blog",
+    "blogs",
+    "online",
+    "media",
+    "press",
+    "local",
+}
 
 
 def _squash(text: str) -> str:
@@ -770,13 +937,24 @@ _TITLE_SEPARATORS = re.compile(r"\s+[|\-–—·•»:]{1,2}\s+|\s*[|_]\s*|\s+::
 
 
 def _title(
-    tree: lxml.html.HtmlElement, meta: dict[str, str], article_ld: dict, h1: str, site_names: list[str]
+    tree: lxml.html.HtmlElement,
+    meta: dict[str, str],
+    article_ld: dict,
+    h1: str,
+    site_names: list[str],
 ) -> str:
     import html as html_module
 
     headline = _ld_text(article_ld.get("headline")) if article_ld else ""
-    raw = [headline, meta.get("og:title", ""), meta.get("twitter:title", ""), _first_text(tree, "//title")]
-    candidates = [c for c in (_clean_line(html_module.unescape(r or "")) for r in raw) if c]
+    raw = [
+        headline,
+        meta.get("og:title", ""),
+        meta.get("twitter:title", ""),
+        _first_text(tree, "//title"),
+    ]
+    candidates = [
+        c for c in (_clean_line(html_module.unescape(r or "")) for r in raw) if c
+    ]
     cleaned = [_strip_site_name(c, h1, site_names) for c in candidates]
     # The headline the reader sees (<h1>) wins when the page's metadata agrees with it.
     squash_h1 = _squash(h1)
@@ -804,7 +982,9 @@ def _strip_site_name(title: str, h1: str, site_names: list[str]) -> str:
             return False
         if sq in sites:
             return True
-        return len(piece.split()) <= 5 and any(len(s) >= 5 and (s in sq or sq in s) for s in sites)
+        return len(piece.split()) <= 5 and any(
+            len(s) >= 5 and (s in sq or sq in s) for s in sites
+        )
 
     def parts(text: str) -> tuple[list[str], list[re.Match]]:
         seps = list(_TITLE_SEPARATORS.finditer(text))
@@ -833,10 +1013,19 @@ def _strip_site_name(title: str, h1: str, site_names: list[str]) -> str:
             if _squash(tail) == squash_h1:
                 return tail
     # A trailing "| Section" or "_栏目", or a leading "Opinion |", is a label, not the headline.
-    while seps and seps[-1].group().strip() in ("|", "_") and len(pieces[-1]) < len(title) / 2:
+    while (
+        seps
+        and seps[-1].group().strip() in ("|", "_")
+        and len(pieces[-1]) < len(title) / 2
+    ):
         title = title[: seps[-1].start()].strip()
         pieces, seps = parts(title)
-    if seps and seps[0].group().strip() == "|" and len(pieces[0].split()) <= 2 and len(pieces[0]) < len(title) / 3:
+    if (
+        seps
+        and seps[0].group().strip() == "|"
+        and len(pieces[0].split()) <= 2
+        and len(pieces[0]) < len(title) / 3
+    ):
         title = title[seps[0].end() :].strip()
     return title
 
@@ -864,20 +1053,32 @@ _NAME_SPLIT = re.compile(r"\s*(?:,|&|;|\|)\s*|\s+(?:and|AND|And|und|UND|et|ET|y|
 
 
 def _authors(
-    tree: lxml.html.HtmlElement, meta: dict[str, str], article_ld: dict, site_names: list[str]
+    tree: lxml.html.HtmlElement,
+    meta: dict[str, str],
+    article_ld: dict,
+    site_names: list[str],
 ) -> list[str]:
     names: list[str] = []
     for author in _as_list(article_ld.get("author") if article_ld else None):
         if isinstance(author, dict):
             value = author.get("name")
             if isinstance(value, list):
-                names.extend(n for v in value if isinstance(v, str) for n in _split_names(v))
+                names.extend(
+                    n for v in value if isinstance(v, str) for n in _split_names(v)
+                )
             elif isinstance(value, str):
                 names.extend(_split_names(value))
         elif isinstance(author, str):
             names.extend(_split_names(author))
     if not names:
-        for key in ("author", "article:author", "dc.creator", "parsely-author", "sailthru.author", "byl"):
+        for key in (
+            "author",
+            "article:author",
+            "dc.creator",
+            "parsely-author",
+            "sailthru.author",
+            "byl",
+        ):
             value = meta.get(key, "")
             if value and not value.startswith("http"):
                 names.extend(_split_names(value))
@@ -889,10 +1090,18 @@ def _authors(
             ' or contains(@class, "byline") or contains(@class, "author-name") or contains(@class, "article-author")]'
         )
         scope = tree.xpath("//article") or tree.xpath("//main") or [tree]
-        for el in scope[0].xpath("." + xpath[1:]) if scope[0] is not tree else tree.xpath(xpath):
+        for el in (
+            scope[0].xpath("." + xpath[1:])
+            if scope[0] is not tree
+            else tree.xpath(xpath)
+        ):
             if el.tag in ("meta", "link"):
                 continue
-            found = [n for n in _split_names(_clean_line(" ".join(el.itertext()))) if _valid_name(n)]
+            found = [
+                n
+                for n in _split_names(_clean_line(" ".join(el.itertext())))
+                if _valid_name(n)
+            ]
             if found:
                 names = found
                 break
@@ -901,7 +1110,9 @@ def _authors(
     sites = {_squash(x) for x in site_names if _squash(x)}
     for name in names:
         name = _normalise_name(name)
-        if _squash(name) in sites or any(len(x) >= 5 and x in _squash(name) for x in sites):
+        if _squash(name) in sites or any(
+            len(x) >= 5 and x in _squash(name) for x in sites
+        ):
             continue  # the publication itself ("BBC News", "CNN Business") is not an author
         if _valid_name(name) and name.lower() not in seen:
             seen.add(name.lower())
@@ -926,14 +1137,20 @@ def _valid_name(name: str) -> bool:
     words = name.split()
     if len(words) == 1 and name.islower():
         return False  # a user handle ("gto"), not a person's name
-    return 1 <= len(words) <= 5 and len(name) <= 60 and not any(ch.isdigit() for ch in name)
+    return (
+        1 <= len(words) <= 5
+        and len(name) <= 60
+        and not any(ch.isdigit() for ch in name)
+    )
 
 
 def _normalise_name(name: str) -> str:
     name = _BY_PREFIX.sub("", _clean_line(name)).strip(" .,:;")
     # "SHELBY MARSH" is a shouted name; "PTI" or "AP" is an agency and stays as it is.
     if name.isupper() and (" " in name or len(name) > 4):
-        name = " ".join(w.capitalize() if w.isalpha() else w.title() for w in name.split())
+        name = " ".join(
+            w.capitalize() if w.isalpha() else w.title() for w in name.split()
+        )
     return name
 
 
@@ -943,15 +1160,22 @@ _DATE_META_KEYS = (
     "dc.date", "dcterms.date", "dcterms.created", "sailthru.date", "parsely-pub-date",
     "article.published", "article_date_original", "cxenseparse:recs:publishtime", "dc.date.created",
 )  # fmt: skip
-_URL_DATE = re.compile(r"/((?:19|20)\d{2})[/-](0[1-9]|1[0-2])[/-](0[1-9]|[12]\d|3[01])(?:/|$|[-_])")
+_URL_DATE = re.compile(
+    r"/((?:19|20)\d{2})[/-](0[1-9]|1[0-2])[/-](0[1-9]|[12]\d|3[01])(?:/|$|[-_])"
+)
 
 
-def _published_at(tree: lxml.html.HtmlElement, meta: dict[str, str], article_ld: dict, url: str) -> datetime | None:
+def _published_at(
+    tree: lxml.html.HtmlElement, meta: dict[str, str], article_ld: dict, url: str
+) -> datetime | None:
     candidates = []
     if article_ld:
         candidates += [article_ld.get("datePublished"), article_ld.get("dateCreated")]
     candidates += [meta.get(k) for k in _DATE_META_KEYS]
-    candidates += [el.get("datetime") or el.get("content") for el in tree.xpath('//*[@itemprop="datePublished"]')]
+    candidates += [
+        el.get("datetime") or el.get("content")
+        for el in tree.xpath('//*[@itemprop="datePublished"]')
+    ]
     candidates += [el.get("datetime") for el in tree.xpath("//time[@datetime]")[:3]]
     if article_ld:
         candidates.append(article_ld.get("dateModified"))
@@ -987,32 +1211,47 @@ def parse_date(value: Any) -> datetime | None:
     iso = value.replace("z", "Z")
     if re.fullmatch(r"\d{4}-\d{2}-\d{2}", iso):
         try:
-            parsed = datetime.fromisoformat(iso).replace(tzinfo=timezone.utc)
+            parsed = datetime.fromisoformat(iso).replace(tzinfo=UTC)
         except ValueError:
             return None
     else:
         try:
-            parsed = datetime.fromisoformat(re.sub(r"([+-]\d{2})(\d{2})$", r"\1:\2", iso))
+            parsed = datetime.fromisoformat(
+                re.sub(r"([+-]\d{2})(\d{2})$", r"\1:\2", iso)
+            )
         except ValueError:
             parsed = None
         if parsed is None:
-            if not re.search(r"\d{4}|[A-Za-z]{3}", value) or re.fullmatch(r"\d+", value):
+            if not re.search(r"\d{4}|[A-Za-z]{3}", value) or re.fullmatch(
+                r"\d+", value
+            ):
                 return None
             try:
                 from dateutil import parser as date_parser
 
-                parsed = date_parser.parse(value, fuzzy=False)
+                with warnings.catch_warnings():
+                    # "IST", "EDT": an unknown zone name leaves the time naive, taken as UTC below.
+                    warnings.simplefilter("ignore")
+                    parsed = date_parser.parse(value, fuzzy=False)
             except (ValueError, OverflowError, TypeError):
                 return None
         if parsed.tzinfo is None:
-            parsed = parsed.replace(tzinfo=timezone.utc)
+            parsed = parsed.replace(tzinfo=UTC)
     if not 1990 <= parsed.year <= 2100:
         return None
     return parsed
 
 
-def _top_image(tree: lxml.html.HtmlElement, meta: dict[str, str], article_ld: dict, url: str) -> str:
-    candidates = [meta.get("og:image"), meta.get("og:image:url"), meta.get("og:image:secure_url"), meta.get("twitter:image"), meta.get("twitter:image:src")]
+def _top_image(
+    tree: lxml.html.HtmlElement, meta: dict[str, str], article_ld: dict, url: str
+) -> str:
+    candidates = [
+        meta.get("og:image"),
+        meta.get("og:image:url"),
+        meta.get("og:image:secure_url"),
+        meta.get("twitter:image"),
+        meta.get("twitter:image:src"),
+    ]
     if article_ld:
         for image in _as_list(article_ld.get("image")):
             candidates.append(image.get("url") if isinstance(image, dict) else image)
@@ -1021,7 +1260,11 @@ def _top_image(tree: lxml.html.HtmlElement, meta: dict[str, str], article_ld: di
     if scope:
         candidates += scope[0].xpath(".//img/@src")[:1]
     for value in candidates:
-        if isinstance(value, str) and value.strip() and not value.strip().startswith("data:"):
+        if (
+            isinstance(value, str)
+            and value.strip()
+            and not value.strip().startswith("data:")
+        ):
             try:
                 return urljoin(url, value.strip())
             except ValueError:

@@ -87,6 +87,9 @@ _JS_REDIRECTS = (
     ),
     re.compile(r"""location\.(?:replace|assign)\(\s*(["'])([^"'\s]+)\1\s*\)"""),
 )
+_SETS_LOCATION = re.compile(
+    r"location(?:\.href)?\s*=(?!=)|location\.(?:replace|assign)\s*\("
+)
 _ABSOLUTE_URL_LITERAL = re.compile(r"""(["'])(https?://[^"'\s<>]+)\1""")
 _SCRIPT = re.compile(r"<script\b[^>]*>(.*?)</script\s*>", re.IGNORECASE | re.DOTALL)
 _INVISIBLE = re.compile(
@@ -888,29 +891,40 @@ def _stub_redirect(body: bytes, charset: str | None, base: str) -> str | None:
                 re.IGNORECASE | re.DOTALL,
             )
             candidates.append(match.group(1).strip().strip("'\"") if match else "")
-    scripts = " ".join(_SCRIPT.findall(text))
+    scripts = _SCRIPT.findall(text)
     for pattern in _JS_REDIRECTS:
-        candidates.extend(m.group(2) for m in pattern.finditer(scripts))
-    literals = {m.group(2) for m in _ABSOLUTE_URL_LITERAL.finditer(scripts)}
-    if "location" in scripts and len(literals) == 1 and len(visible.split()) <= 10:
-        # A bare stub whose script hands its one address to a helper that sets location.
-        literal = literals.pop()
-        if not re.search(
-            r"\.(?:js|css|png|gif|jpe?g|svg|ico|woff2?)(?:[?#]|$)",
-            literal,
-            re.IGNORECASE,
-        ):
-            candidates.append(literal)
+        candidates.extend(
+            m.group(2) for script in scripts for m in pattern.finditer(script)
+        )
+    if len(visible.split()) <= 10:
+        # A bare stub whose short script sets the location through a helper and holds one
+        # address (case 18's alert redirector). Resource URLs never count.
+        literals = {
+            m.group(2)
+            for script in scripts
+            if _SETS_LOCATION.search(script) and len(script) < 1000
+            for m in _ABSOLUTE_URL_LITERAL.finditer(script)
+        }
+        literals = {url for url in literals if _looks_like_page(url)}
+        if len(literals) == 1:
+            candidates.append(literals.pop())
+    here = base.split("#", 1)[0]
     for candidate in candidates:
         candidate = candidate.replace("\\/", "/").strip()
         if not candidate:
             continue
         target = urljoin(base, html.unescape(candidate))
-        if target.split("#", 1)[0] != base.split("#", 1)[
-            0
-        ] and target.lower().startswith(("http://", "https://")):
+        is_web = target.lower().startswith(("http://", "https://"))
+        if is_web and target.split("#", 1)[0] != here:  # a page refreshing itself stays
             return target
     return None
+
+
+def _looks_like_page(url: str) -> bool:
+    host = url.split("://", 1)[-1].split("/", 1)[0]
+    return "." in host and not re.search(
+        r"\.(?:js|css|png|gif|jpe?g|svg|ico|woff2?)(?:[?#]|$)", url, re.IGNORECASE
+    )
 
 
 def _fix_header_encoding(value: str) -> str:

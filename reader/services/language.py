@@ -6,7 +6,10 @@ bundled with the package), so nothing is downloaded at run time.
 
 from __future__ import annotations
 
+import logging
 import re
+
+logger = logging.getLogger(__name__)
 
 # langid's cost grows with the input; a few thousand characters identify a language as well as
 # the whole article does.
@@ -43,5 +46,6 @@ def detect_language(text: str) -> str:
     try:
         lang = _classify(sample)
     except Exception:  # a language guess is never worth failing a save
+        logger.warning("language identification failed", exc_info=True)
         return ""
     return lang if isinstance(lang, str) and len(lang) == 2 else ""

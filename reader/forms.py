@@ -1,0 +1,31 @@
+"""Forms of the reader pages."""
+from __future__ import annotations
+
+from django import forms
+
+from reader.models import ReaderPreferences
+from summaries.services import MAX_SENTENCES
+
+
+class PreferencesForm(forms.ModelForm):
+    """A person's defaults; empty summary fields mean the site default."""
+
+    summary_algorithm = forms.ChoiceField(required=False, label="Summary algorithm")
+    summary_sentences = forms.TypedChoiceField(
+        required=False,
+        coerce=int,
+        empty_value=None,
+        label="Summary length (sentences)",
+        choices=[("", "Site default")] + [(n, str(n)) for n in range(1, MAX_SENTENCES + 1)],
+    )
+    font_size = forms.IntegerField(min_value=14, max_value=28, label="Text size (px)")
+
+    class Meta:
+        model = ReaderPreferences
+        fields = ["summary_algorithm", "summary_sentences", "theme", "font", "font_size"]
+
+    def __init__(self, *args, **kwargs):
+        from summaries.summarizer import available_algorithms
+
+        super().__init__(*args, **kwargs)
+        self.fields["summary_algorithm"].choices = [("", "Site default")] + [(a, a) for a in available_algorithms()]
