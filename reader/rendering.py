@@ -12,15 +12,34 @@ class Segment:
     sentence: int = 0
 
 
-def paragraphs_with_marks(text: str, spans: list[tuple[int, int]]) -> list[list[Segment]]:
+@dataclass(frozen=True)
+class Paragraph:
+    """One line of the stored text: its segments, and whether it reads as a heading."""
+
+    segments: list[Segment]
+    heading: bool = False
+
+
+# A short line without final punctuation is a heading (the extractor keeps headings on lines of their own).
+HEADING_MAX_WORDS = 12
+_SENTENCE_END = tuple(".!?…。！？:;\"'”’»)")
+
+
+def is_heading(line: str) -> bool:
+    """True for a line that reads as a heading: at most ``HEADING_MAX_WORDS`` words, no final punctuation."""
+    line = line.strip()
+    return bool(line) and len(line.split()) <= HEADING_MAX_WORDS and not line.endswith(_SENTENCE_END)
+
+
+def paragraphs_with_marks(text: str, spans: list[tuple[int, int]]) -> list[Paragraph]:
     """Split ``text`` into paragraphs (one per non-empty line) of segments marking summary sentences.
 
     ``spans`` are ``(start, end)`` code-point offsets into ``text`` (as stored on ``Summary``),
-    in document order; a sentence never crosses a line. Returns a list of paragraphs, each a list
-    of ``Segment``; marked segments carry the sentence's 1-based number so the summary can link
-    to it (``#s<number>``). Spans outside the text are ignored.
+    in document order; a sentence never crosses a line. Returns a list of ``Paragraph``; marked
+    segments carry the sentence's 1-based number so the summary can link to it. Spans outside
+    the text are ignored.
     """
-    out: list[list[Segment]] = []
+    out: list[Paragraph] = []
     ordered = sorted((s, e, n) for n, (s, e) in enumerate(spans, start=1) if 0 <= s < e <= len(text))
     pos = 0
     for line in text.split("\n"):
@@ -40,5 +59,5 @@ def paragraphs_with_marks(text: str, spans: list[tuple[int, int]]) -> list[list[
             cursor = e
         if cursor < end:
             segments.append(Segment(text[cursor:end]))
-        out.append(segments)
+        out.append(Paragraph(segments, heading=is_heading(line)))
     return out

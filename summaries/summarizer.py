@@ -501,21 +501,28 @@ def _kl(article: _Article, count: int) -> list[float]:
     remaining = list(range(len(content)))
     summary_counts: Counter[str] = Counter()
     summary_len = 0
+    # KL(doc || summary + s) = sum over words w of f_w * (log f_w - log c_w + log L) where f is the
+    # document frequency, c the joint count and L the joint length. The summary's own words are
+    # summed once per pick (base, mass); each sentence then costs only its own words, not the summary's.
+    base = mass_base = 0.0
     order: list[int] = []
     while remaining and len(order) < _GREEDY_SPARE * count:
         best, best_kl = 0, math.inf
         for position, index in enumerate(remaining):
             joint_len = len(content[index]) + summary_len
-            joint = (
-                content_counts[index] + summary_counts
-                if summary_counts
-                else content_counts[index]
-            )
-            kl = 0.0
-            for w, k in joint.items():
+            kl, mass = base, mass_base
+            for w, k in content_counts[index].items():
                 frequency = doc_freq.get(w)
-                if frequency:
-                    kl += frequency * math.log(frequency / (k / joint_len))
+                if not frequency:
+                    continue
+                in_summary = summary_counts.get(w)
+                if in_summary:
+                    kl += frequency * (math.log(in_summary) - math.log(in_summary + k))
+                else:
+                    kl += frequency * (math.log(frequency) - math.log(k))
+                    mass += frequency
+            if mass:
+                kl += mass * math.log(joint_len)
             if kl < best_kl:
                 best, best_kl = position, kl
         chosen = remaining.pop(best)
@@ -523,6 +530,12 @@ def _kl(article: _Article, count: int) -> list[float]:
         # sumy adds the chosen sentence's raw words (not lower-cased, stop words kept) to the summary.
         summary_counts.update(article.words[chosen])
         summary_len += len(article.words[chosen])
+        base = mass_base = 0.0
+        for w, c in summary_counts.items():
+            frequency = doc_freq.get(w)
+            if frequency:
+                base += frequency * (math.log(frequency) - math.log(c))
+                mass_base += frequency
     return _ranked_to_ratings(order, len(content))
 
 
