@@ -6,6 +6,7 @@ same machine), keeps nothing on disk (queued messages are lost when it stops; th
 re-enqueues pending articles from the database), and lives only while ``manage.py rundigest``
 or the test suite runs it.
 """
+
 from __future__ import annotations
 
 import subprocess
@@ -39,13 +40,20 @@ def start_private_redis(socket_path: Path, *, timeout: float = 15.0) -> subproce
     proc = subprocess.Popen(
         [
             redis_server_executable(),
-            "--port", "0",
-            "--unixsocket", str(socket_path),
-            "--unixsocketperm", "700",
-            "--save", "",
-            "--appendonly", "no",
-            "--dir", str(socket_path.parent),
-            "--loglevel", "warning",
+            "--port",
+            "0",
+            "--unixsocket",
+            str(socket_path),
+            "--unixsocketperm",
+            "700",
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+            "--dir",
+            str(socket_path.parent),
+            "--loglevel",
+            "warning",
         ],
         stdout=subprocess.DEVNULL,
     )

@@ -4,6 +4,7 @@ Production is the default: ``DEBUG`` is off and a missing ``SECRET_KEY`` is an e
 ``make run`` sets ``DEBUG=1`` and a generated secret kept in ``var/secret_key``.
 Every setting is listed with its meaning in README.md.
 """
+
 from __future__ import annotations
 
 import ipaddress
@@ -27,9 +28,7 @@ if not SECRET_KEY:
         "SECRET_KEY is not set. Set it in the environment (make run generates one for development)."
     )
 
-ALLOWED_HOSTS = env.list(
-    "ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]"] if DEBUG else []
-)
+ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]"] if DEBUG else [])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
 INSTALLED_APPS = [
@@ -76,11 +75,7 @@ TEMPLATES = [
 
 WSGI_APPLICATION = "config.wsgi.application"
 
-DATABASES = {
-    "default": env.db_url(
-        "DATABASE_URL", default=f"sqlite:///{DATA_DIR / 'digest.sqlite3'}"
-    )
-}
+DATABASES = {"default": env.db_url("DATABASE_URL", default=f"sqlite:///{DATA_DIR / 'digest.sqlite3'}")}
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATA_DIR.mkdir(parents=True, exist_ok=True)
     # WAL lets the web server read while a worker writes; IMMEDIATE transactions plus a
@@ -171,9 +166,7 @@ def _networks(values: list[str]) -> list[ipaddress.IPv4Network | ipaddress.IPv6N
 
 DIGEST_PRIVATE_NETWORKS_ALLOWED = _networks(env.list("DIGEST_PRIVATE_NETWORKS_ALLOWED", default=[]))
 # "host=address" pairs, like curl --resolve: the fetcher connects to address for host.
-DIGEST_RESOLVE = dict(
-    pair.split("=", 1) for pair in env.list("DIGEST_RESOLVE", default=[]) if "=" in pair
-)
+DIGEST_RESOLVE = dict(pair.split("=", 1) for pair in env.list("DIGEST_RESOLVE", default=[]) if "=" in pair)
 
 DIGEST_MAX_ATTEMPTS = env.int("DIGEST_MAX_ATTEMPTS", default=4)
 DIGEST_RETRY_BACKOFF = env.float("DIGEST_RETRY_BACKOFF", default=30.0)  # seconds, doubled per attempt

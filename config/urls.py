@@ -1,4 +1,5 @@
 """URL configuration: the reader, Django auth under /accounts/, and the admin."""
+
 from django.contrib import admin
 from django.urls import include, path
 

@@ -3,6 +3,7 @@
 The ``Article`` row is the truth about a save: its status, error and timestamps live here,
 and a queue message only carries the article's id.
 """
+
 from __future__ import annotations
 
 import zlib
@@ -13,15 +14,13 @@ from django.db.models import Q
 
 
 class ArticleQuerySet(models.QuerySet):
-    def for_user(self, user) -> "ArticleQuerySet":
+    def for_user(self, user) -> ArticleQuerySet:
         """The articles ``user`` can see: their own, not deleted."""
         return self.filter(owner=user, deleted_at__isnull=True)
 
 
 class Article(models.Model):
     """One link a person saved, and what was extracted from it."""
-
-    objects = ArticleQuerySet.as_manager()
 
     class Status(models.TextChoices):
         QUEUED = "queued", "Queued"
@@ -72,6 +71,8 @@ class Article(models.Model):
     # Deleting keeps the row for a short undo; a deleted article's link can be saved again.
     deleted_at = models.DateTimeField(null=True, blank=True)
     tags = models.ManyToManyField("Tag", blank=True, related_name="articles")
+
+    objects = ArticleQuerySet.as_manager()
 
     class Meta:
         ordering = ["-created_at", "-id"]

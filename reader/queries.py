@@ -1,9 +1,15 @@
-"""Reads: articles as plain data for the command line (and later the API)."""
+"""Reads: articles as plain data for the command line, and the reading list's pages (views, filters,
+sort, keyset pagination, counts)."""
 from __future__ import annotations
 
-from datetime import timedelta, timezone as dt_timezone
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone as dt_timezone
+from urllib.parse import urlencode
 
-from reader.models import Article
+from django.db.models import Count, F, Prefetch, Q, QuerySet, prefetch_related_objects
+from django.db.models.functions import Lower
+
+from reader.models import Article, Tag
 from summaries.models import Summary
 from summaries.services import default_variant
 
@@ -14,6 +20,9 @@ def published_in_page_offset(article: Article) -> str | None:
         return None
     offset = article.published_offset or 0
     return article.published_at.astimezone(dt_timezone(timedelta(minutes=offset))).isoformat()
+
+
+EPOCH = datetime(1970, 1, 1, tzinfo=dt_timezone.utc)
 
 
 def article_as_dict(article: Article) -> dict:
@@ -44,3 +53,204 @@ def article_as_dict(article: Article) -> dict:
         "blocked": article.blocked,
         "summary": summary.sentence_texts if summary else [],
     }
+
+
+# --- The reading list ---------------------------------------------------------------------------
+
+# The list views (``?show=``); the default is "unread": not read and not archived.
+SHOWS = ("unread", "archived", "favourites", "pending", "failed", "all")
+SORTS = ("saved", "published")
+SHOW_LABELS = {
+    "unread": "Unread",
+    "archived": "Archive",
+    "favourites": "Favourites",
+    "pending": "Pending",
+    "failed": "Failed",
+    "all": "All",
+}
+# How each view is written in the search box (reader.search.parse_query's operators).
+SHOW_OPERATORS = {
+    "unread": "is:unread",
+    "archived": "is:archived",
+    "favourites": "is:favourite",
+    "pending": "is:pending",
+    "failed": "is:failed",
+    "all": "",
+}
+SHOW_FILTERS = {
+    "unread": Q(read_at__isnull=True, archived_at__isnull=True),
+    "archived": Q(archived_at__isnull=False),
+    "favourites": Q(favourite=True),
+    "pending": Q(status__in=Article.PENDING_STATUSES),
+    "failed": Q(status=Article.Status.FAILED),
+    "all": Q(),
+}
+
+
+@dataclass(frozen=True)
+class ListFilters:
+    """What the list page shows, from its query string.
+
+    ``show``: one of ``SHOWS``; ``show_given``: it was in the URL (a search without one looks in
+    all articles); ``tag``, ``site``, ``lang``: narrowing filters ("" = none); ``sort``: "saved" (date
+    saved) or "published" (date published, undated last); ``q``: the search box text.
+    """
+
+    show: str = "unread"
+    show_given: bool = False
+    tag: str = ""
+    site: str = ""
+    lang: str = ""
+    sort: str = "saved"
+    q: str = ""
+
+    def params(self, **changes) -> str:
+        """This list's query string (no "?"), with ``changes`` applied; empty and default values left out."""
+        values = {
+            "q": self.q,
+            "show": self.show if self.show_given else "",
+            "tag": self.tag,
+            "site": self.site,
+            "lang": self.lang,
+            "sort": self.sort if self.sort != "saved" else "",
+        }
+        values.update(changes)
+        return urlencode([(k, v) for k, v in values.items() if v])
+
+    @property
+    def search_query(self) -> str:
+        """The search box text with this list's view and filters appended as operators."""
+        parts = [self.q]
+        if self.show_given:
+            parts.append(SHOW_OPERATORS[self.show])
+        for op, value in (("tag", self.tag), ("site", self.site), ("lang", self.lang)):
+            if value:
+                parts.append(f'{op}:"{value}"' if " " in value else f"{op}:{value}")
+        return " ".join(p for p in parts if p)
+
+
+def list_filters(params) -> ListFilters:
+    """``ListFilters`` from a ``QueryDict`` (or dict); unknown values fall back to the defaults."""
+    show = params.get("show", "")
+    sort = params.get("sort", "")
+    q = (params.get("q") or "").strip()
+    return ListFilters(
+        show=show if show in SHOWS else ("all" if q else "unread"),
+        show_given=show in SHOWS,
+        tag=(params.get("tag") or "").strip()[:64],
+        site=(params.get("site") or "").strip().lower()[:255],
+        lang=(params.get("lang") or "").strip().lower()[:8],
+        sort=sort if sort in SORTS else "saved",
+        q=q[:500],
+    )
+
+
+def narrowed(qs: QuerySet, filters: ListFilters) -> QuerySet:
+    """``qs`` narrowed by tag, site (or its subdomains) and language (or its regional forms)."""
+    if filters.tag:
+        qs = qs.filter(tags__name__iexact=filters.tag)
+    if filters.site:
+        qs = qs.filter(Q(site__iexact=filters.site) | Q(site__iendswith="." + filters.site))
+    if filters.lang:
+        qs = qs.filter(Q(language__iexact=filters.lang) | Q(language__istartswith=filters.lang + "-"))
+    return qs
+
+
+def list_queryset(user, filters: ListFilters) -> QuerySet:
+    """The user's live articles in the list ``filters`` describes (view and narrowing, no search, unordered)."""
+    return narrowed(Article.objects.for_user(user), filters).filter(SHOW_FILTERS[filters.show])
+
+
+def view_counts(user, filters: ListFilters) -> dict[str, int]:
+    """Articles in each view (``SHOWS`` → count) within the tag/site/lang filters, in one query."""
+    qs = narrowed(Article.objects.for_user(user), filters)
+    return qs.aggregate(**{show: Count("pk", filter=SHOW_FILTERS[show], distinct=True) for show in SHOWS})
+
+
+def tags_with_counts(user) -> list[Tag]:
+    """The user's tags by name, each with ``.count``: live articles carrying it (one query)."""
+    return list(
+        Tag.objects.filter(owner=user)
+        .annotate(count=Count("articles", filter=Q(articles__deleted_at__isnull=True)))
+        .order_by(Lower("name"))
+    )
+
+
+def _sort_key(article: Article, sort: str):
+    return article.published_at if sort == "published" else article.created_at
+
+
+def encode_cursor(article: Article, sort: str) -> str:
+    """The cursor after ``article``: its sort key (microseconds since the epoch, "n" when undated) and id."""
+    key = _sort_key(article, sort)
+    stamp = "n" if key is None else str(_micros(key))
+    return f"{stamp}.{article.pk}"
+
+
+def _micros(moment: datetime) -> int:
+    delta = moment - EPOCH
+    return (delta.days * 86400 + delta.seconds) * 1_000_000 + delta.microseconds
+
+
+def decode_cursor(cursor: str) -> tuple[datetime | None, int] | None:
+    """(sort key or None for undated, id) from ``encode_cursor``'s text; None when it is not one."""
+    stamp, _, pk = (cursor or "").partition(".")
+    if not pk.isdigit():
+        return None
+    if stamp == "n":
+        return None, int(pk)
+    try:
+        return EPOCH + timedelta(microseconds=int(stamp)), int(pk)
+    except (ValueError, OverflowError):
+        return None
+
+
+def after_cursor(qs: QuerySet, sort: str, cursor: tuple[datetime | None, int]) -> QuerySet:
+    """``qs`` keeps the rows that come after ``cursor`` in ``sort`` order (keyset pagination)."""
+    key, pk = cursor
+    if sort == "published":
+        if key is None:
+            return qs.filter(published_at__isnull=True, pk__lt=pk)
+        return qs.filter(Q(published_at__lt=key) | Q(published_at=key, pk__lt=pk) | Q(published_at__isnull=True))
+    if key is None:
+        return qs.none()
+    return qs.filter(Q(created_at__lt=key) | Q(created_at=key, pk__lt=pk))
+
+
+def ordered(qs: QuerySet, sort: str) -> QuerySet:
+    """``qs`` newest first by date saved, or by date published (undated last); ties by id, newest first."""
+    if sort == "published":
+        return qs.order_by(F("published_at").desc(nulls_last=True), "-id")
+    return qs.order_by("-created_at", "-id")
+
+
+@dataclass
+class ArticlePage:
+    """One page of the list: ``articles`` (tags prefetched, text deferred) and ``next_cursor`` (None on the last page)."""
+
+    articles: list[Article]
+    next_cursor: str | None
+
+
+def article_page(user, filters: ListFilters, *, cursor: str = "", before: str = "", size: int = 30) -> ArticlePage:
+    """A page of ``size`` articles of the list ``filters`` describes, after ``cursor`` (``encode_cursor``).
+
+    ``before`` (an article id) is the older cursor form, kept so old links work. Two queries (the
+    articles, their tags) whatever the page size or depth.
+    """
+    qs = list_queryset(user, filters).defer("text")
+    parsed = decode_cursor(cursor)
+    if parsed is not None:
+        qs = after_cursor(qs, filters.sort, parsed)
+    elif before.isdigit():
+        qs = qs.filter(pk__lt=int(before))
+    qs = ordered(qs, filters.sort).prefetch_related(Prefetch("tags", queryset=Tag.objects.order_by(Lower("name"))))
+    rows = list(qs[: size + 1])
+    more = len(rows) > size
+    rows = rows[:size]
+    return ArticlePage(articles=rows, next_cursor=encode_cursor(rows[-1], filters.sort) if more and rows else None)
+
+
+def prefetch_tags(articles: list[Article]) -> None:
+    """Load the tags of ``articles`` in one query (for rows built elsewhere, e.g. search hits)."""
+    prefetch_related_objects(articles, Prefetch("tags", queryset=Tag.objects.order_by(Lower("name"))))

@@ -1,4 +1,5 @@
 """Turning stored article text into what the full-text view shows."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass

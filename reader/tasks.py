@@ -1,4 +1,5 @@
 """Celery tasks: thin wrappers that call ``reader.services.articles``."""
+
 from __future__ import annotations
 
 from celery import shared_task

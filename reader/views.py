@@ -54,32 +54,106 @@ def _attach_summaries(user, items: list[Article]) -> None:
 
 def _list_queryset(user):
     # List pages never load the page bodies nor the full text.
-    return Article.objects.for_user(user).defer("text").order_by("-id")
+    return (
+        Article.objects.for_user(user)
+        .defer("text")
+        .order_by("-id")
+        .prefetch_related(Prefetch("tags", queryset=Tag.objects.order_by(Lower("name"))))
+    )
+
+
+def _preferences(request: HttpRequest) -> ReaderPreferences:
+    """The person's preferences, loaded once per request and kept on the user (unsaved defaults if none)."""
+    user = request.user
+    try:
+        return user.reader_preferences
+    except ReaderPreferences.DoesNotExist:
+        prefs = ReaderPreferences(user=user)
+        user.reader_preferences = prefs  # cached, so templates and default_variant do not ask again
+        return prefs
+
+
+def _next_url(request: HttpRequest) -> str:
+    """The page to come back to after a form: the page htmx was on, else this request's own page."""
+    if request.htmx and request.htmx.current_url_abs_path:
+        return request.htmx.current_url_abs_path
+    return request.get_full_path()
+
+
+def _safe_next(request: HttpRequest, default: str = "") -> str:
+    """The ``next`` field when it is a path on this site; ``default`` (the list) otherwise."""
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}, require_https=False):
+        return target
+    return default or reverse("reader:index")
+
+
+def _list_context(request: HttpRequest, params) -> dict:
+    """Everything the list region shows for the query string ``params``: rows (or search hits),
+    the cursor of the next page, view counts, tags, and the poll. A fixed number of queries."""
+    user = request.user
+    _preferences(request)
+    filters = queries.list_filters(params)
+    page_size = settings.DIGEST_PAGE_SIZE
+    context: dict = {
+        "filters": filters,
+        "counts": queries.view_counts(user, filters),
+        "all_tags": queries.tags_with_counts(user),
+        "shows": [(s, queries.SHOW_LABELS[s]) for s in queries.SHOWS],
+        "poll_interval": settings.DIGEST_POLL_INTERVAL,
+        "view": "summary",
+        "hits": None,
+        "next_params": "",
+        "first_page": True,
+    }
+    if filters.q:
+        from reader.search import search
+
+        try:
+            offset = max(0, int(params.get("offset", 0)))
+        except (TypeError, ValueError):
+            offset = 0
+        results = search(user, filters.search_query, limit=page_size + 1, offset=offset)
+        hits = results.hits[:page_size]
+        queries.prefetch_tags([h.article for h in hits])
+        rows = [h.article for h in hits]
+        context.update(
+            hits=hits,
+            total=results.total,
+            parsed=results.filters,
+            first_page=offset == 0,
+            next_params=filters.params(offset=offset + page_size) if len(results.hits) > page_size else "",
+        )
+    else:
+        page = queries.article_page(
+            user, filters, cursor=params.get("cursor", ""), before=params.get("before", ""), size=page_size
+        )
+        rows = page.articles
+        _attach_summaries(user, rows)
+        context.update(
+            next_params=filters.params(cursor=page.next_cursor) if page.next_cursor else "",
+            first_page=not (params.get("cursor") or params.get("before")),
+        )
+    context.update(articles=rows, any_pending=any(a.is_pending for a in rows))
+    return context
 
 
 @login_required
 @require_GET
+@vary_on_headers("HX-Request", "HX-Target")
 def index(request: HttpRequest) -> HttpResponse:
-    """The paste form above the reading list, newest first, ``DIGEST_PAGE_SIZE`` rows a page.
+    """The reading list: paste form, search box, views with counts, rows, ``DIGEST_PAGE_SIZE`` a page.
 
-    Pagination is by cursor: ``?before=<article id>`` shows the articles saved before that one.
+    Query string: ``show`` (unread (default), archived, favourites, pending, failed, all), ``tag``,
+    ``site``, ``lang``, ``sort`` (saved (default), published), ``q`` (search; ranked, paged with
+    ``offset``), ``cursor`` (keyset: the sort key and id of the last row shown; ``before=<id>`` still
+    works). An htmx request aimed at ``#list-region`` (search as you type) gets only that region.
     """
-    page_size = settings.DIGEST_PAGE_SIZE
-    qs = _list_queryset(request.user)
-    before = request.GET.get("before", "")
-    if before.isdigit():
-        qs = qs.filter(pk__lt=int(before))
-    rows = list(qs[: page_size + 1])
-    has_next = len(rows) > page_size
-    rows = rows[:page_size]
-    _attach_summaries(request.user, rows)
-    context = {
-        "articles": rows,
-        "next_cursor": rows[-1].pk if has_next and rows else None,
-        "any_pending": any(a.is_pending for a in rows),
-        "poll_interval": settings.DIGEST_POLL_INTERVAL,
-        "view": "summary",
-    }
+    context = _list_context(request, request.GET)
+    context["notice"] = request.session.pop(NOTICE_KEY, None)
+    context["next_url"] = request.get_full_path()
+    if request.htmx and request.htmx.target == "list-region" and not request.htmx.history_restore_request:
+        return render(request, "reader/_list_region.html", context)
     return render(request, "reader/index.html", context)
 
 

@@ -1,4 +1,5 @@
 """Extractive summaries of articles, one row per (article, algorithm, sentence count)."""
+
 from __future__ import annotations
 
 from django.db import models

@@ -1,4 +1,5 @@
 """Writing summaries of articles (the database side of ``summaries.summarizer``)."""
+
 from __future__ import annotations
 
 import logging
@@ -77,7 +78,7 @@ def summarize_article(article, *, algorithm: str | None = None, sentences: int |
             sentences=sentences,
             title=article.title,
         )
-    except Exception as exc:
+    except Exception:
         summary.status = Summary.Status.FAILED
         summary.error = "This summary could not be computed."
         summary.save(update_fields=["status", "error", "updated_at"])
@@ -127,4 +128,7 @@ def compute_pending_summary(summary_id: int) -> None:
     try:
         summarize_article(summary.article, algorithm=summary.algorithm, sentences=summary.sentence_count)
     except Exception:
-        pass  # stored on the row as failed by summarize_article
+        return  # stored on the row as failed by summarize_article
+    from reader.services.articles import update_search_index
+
+    update_search_index(summary.article_id)

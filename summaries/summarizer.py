@@ -255,7 +255,9 @@ def _is_eligible(words: int, text: str, alone_on_line: bool) -> bool:
     )
 
 
-def _prepare(text: str, language: str, title: str) -> _Article:
+def _prepare(
+    text: str, language: str, title: str, cap: int | None = MAX_CANDIDATES
+) -> _Article:
     lang = _language(language)
     spans = sentence_spans(text, lang.code)
     sentences = [SummarySentence(text[a:b], a, b) for a, b, _ in spans]
@@ -269,7 +271,7 @@ def _prepare(text: str, language: str, title: str) -> _Article:
     for index, (sentence, (_, _, line)) in enumerate(
         zip(sentences, spans, strict=True)
     ):
-        if len(candidates) >= MAX_CANDIDATES:
+        if cap is not None and len(candidates) >= cap:
             break
         line_texts.setdefault(line, []).append(index)
         ws = lang.words(sentence.text)
@@ -634,13 +636,20 @@ def _sumy_summarizer(name: str, lang: _Language):
 
 
 def sumy_reference(
-    text: str, *, language: str = "en", algorithm: str, sentences: int, title: str = ""
+    text: str,
+    *,
+    language: str = "en",
+    algorithm: str,
+    sentences: int,
+    title: str = "",
+    capped: bool = True,
 ) -> list[SummarySentence]:
     """What sumy's own summarizer class picks on the same document (slow; for tests and benchmarks).
 
-    Same inputs as ``summarize``; no word cap.
+    Same inputs as ``summarize``; no word cap. ``capped=False`` gives sumy every sentence, not only
+    the first ``MAX_CANDIDATES`` eligible ones.
     """
-    article = _prepare(text or "", language, title)
+    article = _prepare(text or "", language, title, MAX_CANDIDATES if capped else None)
     if not article.candidates or sentences <= 0:
         return []
     summarizer = _sumy_summarizer(algorithm, article.lang)

@@ -1,4 +1,5 @@
 """Celery tasks for summaries: thin wrappers around ``summaries.services``."""
+
 from __future__ import annotations
 
 from celery import shared_task

@@ -3,6 +3,7 @@
 ``playwright install`` cannot download browsers here, so the tests drive ``/usr/bin/chromium``.
 Without it, browser tests are skipped, unless ``DIGEST_REQUIRE_BROWSER=1`` (CI), where it fails.
 """
+
 from __future__ import annotations
 
 import os

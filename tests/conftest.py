@@ -1,4 +1,5 @@
 """Shared fixtures. ``../shared`` (beside the repo) holds benchmark and case data."""
+
 from __future__ import annotations
 
 import os
@@ -7,7 +8,6 @@ from pathlib import Path
 import pytest
 
 from tests.httpserver import http_server_fixture  # noqa: F401  (the http_server fixture: a real HTTP server on 127.0.0.1)
-
 
 REPO = Path(__file__).resolve().parent.parent
 SHARED = Path(os.environ.get("DIGEST_SHARED_DIR", REPO.parent / "shared"))
@@ -100,10 +100,26 @@ class WorkerProcess:
         log = open(self.log_path, "ab")
         self.proc = subprocess.Popen(
             [
-                sys.executable, "-m", "celery", "-A", "config", "worker", "-B",
-                "--pool", "prefork", "--concurrency", "2", "--loglevel", "INFO",
-                "-Q", self.broker["queue"], "--without-gossip", "--without-mingle", "--without-heartbeat",
-                "--schedule", str(self.log_dir / "celerybeat-schedule"),
+                sys.executable,
+                "-m",
+                "celery",
+                "-A",
+                "config",
+                "worker",
+                "-B",
+                "--pool",
+                "prefork",
+                "--concurrency",
+                "2",
+                "--loglevel",
+                "INFO",
+                "-Q",
+                self.broker["queue"],
+                "--without-gossip",
+                "--without-mingle",
+                "--without-heartbeat",
+                "--schedule",
+                str(self.log_dir / "celerybeat-schedule"),
             ],
             cwd=REPO,
             env=env,

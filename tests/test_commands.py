@@ -1,4 +1,5 @@
 """The command line: save_urls, extract, reextract, ensure_admin, and rundigest (what make run starts)."""
+
 from __future__ import annotations
 
 import gzip
@@ -32,7 +33,9 @@ def test_extract_reads_files_and_gzip(cases_dir, tmp_path):
     plain = cases_dir / "00-seed-paris-summit.html"
     packed = tmp_path / "seed.html.gz"
     packed.write_bytes(gzip.compress(plain.read_bytes()))
-    lines = run("extract", "--json", "--url", "https://dailybrief.example.com/world/x", str(plain), str(packed)).splitlines()
+    lines = run(
+        "extract", "--json", "--url", "https://dailybrief.example.com/world/x", str(plain), str(packed)
+    ).splitlines()
     assert len(lines) == 2
     for line in lines:
         data = json.loads(line)
@@ -94,15 +97,21 @@ def test_rundigest_default_setup_serves_and_summarizes(tmp_path, http_server, ca
     """The zero-setup default: SQLite file and the private broker, started by one command."""
     env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL")}
     env.update(
-        DIGEST_DATA_DIR=str(tmp_path / "var"), DEBUG="1", SECRET_KEY="dev-secret", DIGEST_PRIVATE_NETWORKS_ALLOWED="127.0.0.0/8",
-        DIGEST_ADMIN_USER="me", DIGEST_ADMIN_PASSWORD="pw-me-12345",
+        DIGEST_DATA_DIR=str(tmp_path / "var"),
+        DEBUG="1",
+        SECRET_KEY="dev-secret",
+        DIGEST_PRIVATE_NETWORKS_ALLOWED="127.0.0.0/8",
+        DIGEST_ADMIN_USER="me",
+        DIGEST_ADMIN_PASSWORD="pw-me-12345",
     )
     manage = [sys.executable, "manage.py"]
     subprocess.run([*manage, "migrate", "--noinput"], cwd=REPO, env=env, check=True, capture_output=True)
     subprocess.run([*manage, "ensure_admin"], cwd=REPO, env=env, check=True, capture_output=True)
     port = _free_port()
     log = open(tmp_path / "rundigest.log", "wb")
-    proc = subprocess.Popen([*manage, "rundigest", "--port", str(port)], cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT)
+    proc = subprocess.Popen(
+        [*manage, "rundigest", "--port", str(port)], cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT
+    )
     try:
         deadline = time.monotonic() + 60
         while True:
@@ -115,8 +124,14 @@ def test_rundigest_default_setup_serves_and_summarizes(tmp_path, http_server, ca
                 time.sleep(0.5)
         url = http_server.add_file("/story", cases_dir / "00-seed-paris-summit.html")
         started = time.monotonic()
-        saved = subprocess.run([*manage, "save_urls", "--user", "me", "--wait", "60", "--json", url],
-                               cwd=REPO, env=env, check=True, capture_output=True, text=True)
+        saved = subprocess.run(
+            [*manage, "save_urls", "--user", "me", "--wait", "60", "--json", url],
+            cwd=REPO,
+            env=env,
+            check=True,
+            capture_output=True,
+            text=True,
+        )
         data = json.loads(saved.stdout)
         print(f"\none page from save to summary through rundigest: {time.monotonic() - started:.2f} s")
         assert data["status"] == "ready", (data, (tmp_path / "rundigest.log").read_text())

@@ -40,20 +40,14 @@ def user(client):
 def wait_until_final(ids: list[int], timeout: float) -> list[Article]:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        if (
-            not Article.objects.filter(pk__in=ids)
-            .exclude(status__in=Article.FINAL_STATUSES)
-            .exists()
-        ):
+        if not Article.objects.filter(pk__in=ids).exclude(status__in=Article.FINAL_STATUSES).exists():
             break
         time.sleep(0.5)
     return list(Article.objects.filter(pk__in=ids).order_by("pk"))
 
 
 def assert_summary_is_sentences_of_text(article: Article) -> list[dict]:
-    summary = Summary.objects.get(
-        article=article, algorithm="lexrank", sentence_count=3
-    )
+    summary = Summary.objects.get(article=article, algorithm="lexrank", sentence_count=3)
     assert summary.status == Summary.Status.READY
     starts = [s["start"] for s in summary.sentences]
     assert starts == sorted(starts), "summary sentences keep document order"
@@ -62,9 +56,7 @@ def assert_summary_is_sentences_of_text(article: Article) -> list[dict]:
     return summary.sentences
 
 
-def test_bench_pages_and_seed_story_become_summaries(
-    client, user, pages, shared_dir, celery_worker_process
-):
+def test_bench_pages_and_seed_story_become_summaries(client, user, pages, shared_dir, celery_worker_process):
     from bench.extraction import score
 
     bench = shared_dir / "bench" / "extraction"
@@ -78,14 +70,10 @@ def test_bench_pages_and_seed_story_become_summaries(
             headers={"Content-Type": "text/html; charset=utf-8"},
         )
     seed = shared_dir / "cases" / "00-seed-paris-summit.html"
-    seed_url = pages.add_file(
-        "/world/26-nations-pledge-security-support-ukraine-macron", seed
-    )
+    seed_url = pages.add_file("/world/26-nations-pledge-security-support-ukraine-macron", seed)
 
     started = time.monotonic()
-    response = client.post(
-        "/articles/", {"urls": "\n".join([*urls.values(), seed_url])}
-    )
+    response = client.post("/articles/", {"urls": "\n".join([*urls.values(), seed_url])})
     assert response.status_code == 302
     ids = list(Article.objects.filter(owner=user).values_list("pk", flat=True))
     assert len(ids) == len(urls) + 1
@@ -94,18 +82,14 @@ def test_bench_pages_and_seed_story_become_summaries(
     print(f"\n{len(ids)} pages from paste to final state in {elapsed:.1f} s")
 
     not_final = [a.url for a in articles if a.status not in Article.FINAL_STATUSES]
-    assert not not_final, (
-        f"still pending: {not_final[:5]}\n{celery_worker_process.log()}"
-    )
+    assert not not_final, f"still pending: {not_final[:5]}\n{celery_worker_process.log()}"
     by_url = {a.url: a for a in articles}
 
     f1s = []
     for page_id, url in urls.items():
         article = by_url[url]
         precision, recall = score(article.text, truth[page_id]["articleBody"])
-        f1s.append(
-            2 * precision * recall / (precision + recall) if precision + recall else 0.0
-        )
+        f1s.append(2 * precision * recall / (precision + recall) if precision + recall else 0.0)
         if article.status == Article.Status.READY:
             assert_summary_is_sentences_of_text(article)
     mean_f1 = sum(f1s) / len(f1s)
@@ -114,14 +98,8 @@ def test_bench_pages_and_seed_story_become_summaries(
 
     story = by_url[seed_url]
     assert story.status == Article.Status.READY, story.error
-    assert (
-        story.title
-        == "26 nations have pledged post-war security support for Ukraine: Macron"
-    )
-    assert (
-        story.published_at is not None
-        and story.published_at.date().isoformat() == "2025-09-05"
-    )
+    assert story.title == "26 nations have pledged post-war security support for Ukraine: Macron"
+    assert story.published_at is not None and story.published_at.date().isoformat() == "2025-09-05"
     assert "LOADING" not in story.text and "Summarize" not in story.text
     assert len(assert_summary_is_sentences_of_text(story)) == 3
 
@@ -130,12 +108,8 @@ def test_bench_pages_and_seed_story_become_summaries(
     assert story.title in page
 
 
-def test_failures_are_readable_and_spare_the_rest(
-    client, user, pages, shared_dir, celery_worker_process
-):
-    good = pages.add_file(
-        "/good/seed", shared_dir / "cases" / "00-seed-paris-summit.html"
-    )
+def test_failures_are_readable_and_spare_the_rest(client, user, pages, shared_dir, celery_worker_process):
+    good = pages.add_file("/good/seed", shared_dir / "cases" / "00-seed-paris-summit.html")
     missing = pages.url("/nothing-here")
     slow = pages.add(
         "/slow",
@@ -144,17 +118,10 @@ def test_failures_are_readable_and_spare_the_rest(
         chunk_bytes=10,
         interval_s=3,
     )
-    audio = pages.add(
-        "/live.mp3", b"ID3" + b"\0" * 3000, headers={"Content-Type": "audio/mpeg"}
-    )
+    audio = pages.add("/live.mp3", b"ID3" + b"\0" * 3000, headers={"Content-Type": "audio/mpeg"})
     private = "http://10.255.0.1/internal"
     client.post("/articles/", {"urls": " ".join([good, missing, slow, audio, private])})
-    articles = {
-        a.url: a
-        for a in wait_until_final(
-            list(Article.objects.values_list("pk", flat=True)), 90
-        )
-    }
+    articles = {a.url: a for a in wait_until_final(list(Article.objects.values_list("pk", flat=True)), 90)}
 
     assert articles[good].status == Article.Status.READY
     for url in (missing, slow, audio, private):
@@ -166,9 +133,7 @@ def test_failures_are_readable_and_spare_the_rest(
         )
         assert article.error and article.error.endswith(".")
     assert articles[missing].error_code == "http_404"
-    assert (
-        articles[slow].error_code == "timeout" and articles[slow].attempts == 2
-    )  # retried, then gave up
+    assert articles[slow].error_code == "timeout" and articles[slow].attempts == 2  # retried, then gave up
     assert articles[audio].error_code == "unsupported_type"
     assert articles[private].error_code == "private_address"
 
@@ -178,9 +143,7 @@ def test_failures_are_readable_and_spare_the_rest(
     assert page.count(">Retry</button>") == 4
 
 
-def test_killed_worker_leaves_nothing_pending(
-    client, user, pages, shared_dir, celery_worker_process
-):
+def test_killed_worker_leaves_nothing_pending(client, user, pages, shared_dir, celery_worker_process):
     seed = (shared_dir / "cases" / "00-seed-paris-summit.html").read_bytes()
     # Slow enough to be caught mid-fetch: 200 pieces, 1.5 s apart.
     url = pages.add(
@@ -197,12 +160,8 @@ def test_killed_worker_leaves_nothing_pending(
         assert time.monotonic() < deadline, celery_worker_process.log()
         time.sleep(0.1)
     celery_worker_process.kill()
-    assert (
-        Article.objects.get(pk=article.pk).status == Article.Status.FETCHING
-    )  # left mid-way
-    pages.add(
-        "/hang", seed, headers={"Content-Type": "text/html"}
-    )  # the site is quick again
+    assert Article.objects.get(pk=article.pk).status == Article.Status.FETCHING  # left mid-way
+    pages.add("/hang", seed, headers={"Content-Type": "text/html"})  # the site is quick again
     celery_worker_process.start()
     article = wait_until_final([article.pk], timeout=60)[0]
     assert article.status == Article.Status.READY, (

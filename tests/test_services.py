@@ -1,4 +1,5 @@
 """The pipeline service in-process: claiming, retries with backoff, the sweep, saving."""
+
 from __future__ import annotations
 
 from datetime import timedelta
@@ -92,7 +93,9 @@ def test_permanent_failure_fails_at_once(user, http_server):
 
 
 def test_page_without_text_fails_readably(user, http_server):
-    url = http_server.add("/empty", b"<html><head><title>x</title></head><body></body></html>", headers={"Content-Type": "text/html"})
+    url = http_server.add(
+        "/empty", b"<html><head><title>x</title></head><body></body></html>", headers={"Content-Type": "text/html"}
+    )
     article = articles.save_urls(user=user, text=url).created[0]
     articles.process_article(article.pk)
     article.refresh_from_db()
@@ -106,8 +109,12 @@ def test_sweep_requeues_stuck_and_lost_articles(user, settings):
 
     def make(n, status, attempts=1, changed=long_ago):
         return Article.objects.create(
-            owner=user, url=f"https://x.example.com/{n}", canonical_url=f"https://x.example.com/{n}",
-            status=status, attempts=attempts, status_changed_at=changed,
+            owner=user,
+            url=f"https://x.example.com/{n}",
+            canonical_url=f"https://x.example.com/{n}",
+            status=status,
+            attempts=attempts,
+            status_changed_at=changed,
         )
 
     stuck = make(1, Article.Status.FETCHING)
@@ -127,8 +134,15 @@ def test_sweep_requeues_stuck_and_lost_articles(user, settings):
 
 
 def test_retry_only_for_failed(user):
-    article = Article.objects.create(owner=user, url="https://x.example.com/", canonical_url="https://x.example.com/",
-                                     status=Article.Status.FAILED, error="Nope.", attempts=4, blocked=True)
+    article = Article.objects.create(
+        owner=user,
+        url="https://x.example.com/",
+        canonical_url="https://x.example.com/",
+        status=Article.Status.FAILED,
+        error="Nope.",
+        attempts=4,
+        blocked=True,
+    )
     assert articles.retry_article(article=article)
     article.refresh_from_db()
     assert (article.status, article.attempts, article.error, article.blocked) == ("queued", 0, "", False)

@@ -5,6 +5,7 @@ only call these functions. A queue message carries an article id and nothing els
 or duplicated message does no harm: ``process_article`` claims the row with a conditional
 UPDATE and does nothing when another worker holds it or the article is finished.
 """
+
 from __future__ import annotations
 
 import logging
@@ -142,9 +143,7 @@ def _retry_later(article: Article, code: str, message: str, **flags) -> None:
     if article.attempts >= settings.DIGEST_MAX_ATTEMPTS:
         _fail(article, code, f"{message} Gave up after {article.attempts} attempts.", **flags)
         return
-    delay = min(
-        settings.DIGEST_RETRY_BACKOFF * 2 ** max(article.attempts - 1, 0), settings.DIGEST_RETRY_BACKOFF_MAX
-    )
+    delay = min(settings.DIGEST_RETRY_BACKOFF * 2 ** max(article.attempts - 1, 0), settings.DIGEST_RETRY_BACKOFF_MAX)
     _set_status(
         article.pk,
         Status.QUEUED,
@@ -271,6 +270,18 @@ def extract_and_summarize(article: Article, *, body: bytes, content_type: str, c
 
     summarize_article(article)
     _set_status(article.pk, Status.READY, ready_at=timezone.now(), error="", error_code="", next_attempt_at=None)
+    update_search_index(article.pk)
+
+
+def update_search_index(article_id: int) -> None:
+    """Index the article for search. A failure is logged, never lost work: the article stays ready,
+    and ``manage.py rebuild_search_index`` repairs the index."""
+    from reader.search import index_article
+
+    try:
+        index_article(article_id)
+    except Exception:
+        log.exception("Could not index article %s for search", article_id)
 
 
 def reextract(article: Article) -> bool:

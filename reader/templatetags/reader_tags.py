@@ -1,4 +1,5 @@
 """Template filters for the reader pages."""
+
 from __future__ import annotations
 
 from django import template

@@ -1,4 +1,5 @@
 """``manage.py ensure_admin``: on first start with no user, create an administrator."""
+
 from __future__ import annotations
 
 import os
@@ -22,6 +23,10 @@ class Command(BaseCommand):
             password = secrets.token_urlsafe(12)
         User.objects.create_superuser(username=username, email="", password=password)
         if generated:
-            self.stdout.write(self.style.WARNING(f"Created user {username!r} with password {password!r} (shown once; change it after logging in)."))
+            self.stdout.write(
+                self.style.WARNING(
+                    f"Created user {username!r} with password {password!r} (shown once; change it after logging in)."
+                )
+            )
         else:
             self.stdout.write(f"Created user {username!r} with the password from DIGEST_ADMIN_PASSWORD.")

@@ -1,4 +1,5 @@
 """``manage.py extract``: run extraction on saved page files (no fetch, no database writes)."""
+
 from __future__ import annotations
 
 import gzip

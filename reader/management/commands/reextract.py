@@ -1,4 +1,5 @@
 """``manage.py reextract``: re-run extraction and summaries from stored pages, without fetching."""
+
 from __future__ import annotations
 
 from django.contrib.auth import get_user_model

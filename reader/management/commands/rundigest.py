@@ -2,6 +2,7 @@
 
 What ``make run`` calls. Ctrl-C stops all of it.
 """
+
 from __future__ import annotations
 
 import os
@@ -33,14 +34,26 @@ class Command(BaseCommand):
             self.stdout.write(f"Broker: {settings.CELERY_BROKER_URL}")
         settings.DATA_DIR.mkdir(parents=True, exist_ok=True)
         worker = [
-            sys.executable, "-m", "celery", "-A", "config", "worker", "-B",
-            "--loglevel", "INFO", "--concurrency", str(options["concurrency"]),
-            "--schedule", str(settings.DATA_DIR / "celerybeat-schedule"),
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "config",
+            "worker",
+            "-B",
+            "--loglevel",
+            "INFO",
+            "--concurrency",
+            str(options["concurrency"]),
+            "--schedule",
+            str(settings.DATA_DIR / "celerybeat-schedule"),
         ]
         procs.append(("worker", subprocess.Popen(worker)))
         web = [sys.executable, "manage.py", "runserver", "--noreload", f"{options['host']}:{options['port']}"]
         procs.append(("web", subprocess.Popen(web, cwd=settings.BASE_DIR)))
-        self.stdout.write(self.style.SUCCESS(f"Digest is running at http://{options['host']}:{options['port']}/  (Ctrl-C stops it)"))
+        self.stdout.write(
+            self.style.SUCCESS(f"Digest is running at http://{options['host']}:{options['port']}/  (Ctrl-C stops it)")
+        )
         try:
             while all(p.poll() is None for _, p in procs):
                 time.sleep(0.5)

@@ -1,4 +1,5 @@
 """``manage.py save_urls``: save links for a user through the same service as the web form."""
+
 from __future__ import annotations
 
 import json
