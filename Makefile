@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed-$(shell cat requirements.txt requirements-nodeps.txt
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install run test test-fast lint bench-extraction bench-summarization clean
+.PHONY: install run test lint bench-extraction bench-summarization bench-pipeline bench-web clean
 
 $(STAMP): requirements.txt requirements-nodeps.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -41,6 +41,12 @@ bench-extraction: install
 
 bench-summarization: install
 	SECRET_KEY=bench $(BIN)/python -m bench.summarization
+
+bench-pipeline: install
+	$(BIN)/python -m bench.pipeline
+
+bench-web: install
+	SECRET_KEY=bench $(BIN)/python -m bench.web
 
 clean:
 	rm -rf $(VENV) staticfiles .pytest_cache

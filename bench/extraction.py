@@ -39,11 +39,7 @@ BOILERPLATE_PRECISION = 0.5
 def _shingles(text: str, n: int = 4) -> Counter[tuple[str, ...]]:
     tokens = _TOKEN.findall(text or "")
     # Fewer than n tokens still make one (short) shingle, as in the benchmark.
-    return Counter(
-        tuple(tokens[i : i + n])
-        for i in range(max(1, len(tokens) - n + 1))
-        if tokens[i : i + n]
-    )
+    return Counter(tuple(tokens[i : i + n]) for i in range(max(1, len(tokens) - n + 1)) if tokens[i : i + n])
 
 
 def tp_fp_fn(pred: str, truth: str) -> tuple[float, float, float]:
@@ -92,17 +88,13 @@ def aggregate(rows: Iterable[tuple[float, float, float]]) -> tuple[float, float,
     return (2 * p * r / (p + r) if p + r else 0.0), p, r
 
 
-def load_pages(
-    shared: Path, limit: int | None = None
-) -> list[tuple[str, str, str, str]]:
+def load_pages(shared: Path, limit: int | None = None) -> list[tuple[str, str, str, str]]:
     """``[(page id, url, html, true article body)]`` from ``shared/bench/extraction``, sorted by id."""
     root = shared / "bench" / "extraction"
     truth = json.loads((root / "ground-truth.json").read_text("utf8"))
     pages = []
     for page_id in sorted(truth)[: limit or None]:
-        with gzip.open(
-            root / "html" / f"{page_id}.html.gz", "rt", encoding="utf8"
-        ) as f:
+        with gzip.open(root / "html" / f"{page_id}.html.gz", "rt", encoding="utf8") as f:
             html = f.read()
         pages.append(
             (
@@ -155,9 +147,7 @@ def run(pages: list[tuple[str, str, str, str]]) -> dict[str, dict]:
     The extractors take turns page by page, so a change in machine load hits all of them alike.
     """
     for func in EXTRACTORS.values():
-        func(
-            pages[0][2], pages[0][1]
-        )  # imports and lazy models load outside the timing
+        func(pages[0][2], pages[0][1])  # imports and lazy models load outside the timing
     rows: dict[str, list] = {name: [] for name in EXTRACTORS}
     times: dict[str, list[float]] = {name: [] for name in EXTRACTORS}
     cpu_times: dict[str, list[float]] = {name: [] for name in EXTRACTORS}
@@ -202,19 +192,13 @@ def run(pages: list[tuple[str, str, str, str]]) -> dict[str, dict]:
 
 
 def _p95(sorted_values: list[float]) -> float:
-    return sorted_values[
-        min(len(sorted_values) - 1, round(0.95 * (len(sorted_values) - 1)))
-    ]
+    return sorted_values[min(len(sorted_values) - 1, round(0.95 * (len(sorted_values) - 1)))]
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument(
-        "--limit", type=int, default=None, help="only the first N pages (by id)"
-    )
-    parser.add_argument(
-        "--shared", type=Path, default=DEFAULT_SHARED, help="shared data folder"
-    )
+    parser.add_argument("--limit", type=int, default=None, help="only the first N pages (by id)")
+    parser.add_argument("--shared", type=Path, default=DEFAULT_SHARED, help="shared data folder")
     parser.add_argument(
         "--dump",
         type=Path,
@@ -230,9 +214,7 @@ def main(argv: list[str] | None = None) -> int:
     pages = load_pages(args.shared, args.limit)
     results = run(pages)
     if args.dump:
-        args.dump.write_text(
-            json.dumps({n: r["pages"] for n, r in results.items()}, indent=1), "utf8"
-        )
+        args.dump.write_text(json.dumps({n: r["pages"] for n, r in results.items()}, indent=1), "utf8")
     base = results["newspaper3k"]
     print(f"{len(pages)} pages")
     print(

@@ -17,13 +17,8 @@ Run ``python -m bench.summarization`` from the repo (``--help`` for options). Da
 
 from __future__ import annotations
 
-import os
-
-# One core: BLAS threads would make the numpy algorithms look faster than on a busy worker.
-for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
-    os.environ.setdefault(_var, "1")
-
 import argparse
+import os
 import random
 import re
 import signal
@@ -36,11 +31,12 @@ from pathlib import Path
 
 from summaries import summarizer as S
 
-SHARED = Path(
-    os.environ.get(
-        "DIGEST_SHARED_DIR", Path(__file__).resolve().parent.parent.parent / "shared"
-    )
-)
+# One core: BLAS threads would make the numpy algorithms look faster than on a busy worker. Set before
+# numpy is first imported (the summarizer and rouge-score import it lazily).
+for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(_var, "1")
+
+SHARED = Path(os.environ.get("DIGEST_SHARED_DIR", Path(__file__).resolve().parent.parent.parent / "shared"))
 DATA = SHARED / "bench" / "summarization"
 
 
@@ -89,9 +85,7 @@ def load_bbc(offset: int = 0, step: int = 5, limit: int | None = None) -> list[P
         text = "\n".join(line.strip() for line in body.splitlines() if line.strip())
         summary = _read(root / "Summaries" / path.parent.name / path.name)
         # The reference sentences are glued without a space: "...year-earlier.The firm..."
-        reference = [
-            s.strip() for s in _GLUE.sub("\n", summary).splitlines() if s.strip()
-        ]
+        reference = [s.strip() for s in _GLUE.sub("\n", summary).splitlines() if s.strip()]
         pairs.append(Pair(title.strip(), text, reference))
     return pairs
 
@@ -125,9 +119,7 @@ def algorithm(name: str, max_words: int | None = None) -> System:
     return run
 
 
-def evaluate(
-    pairs: list[Pair], systems: dict[str, System], k: int | None, baseline: str
-) -> None:
+def evaluate(pairs: list[Pair], systems: dict[str, System], k: int | None, baseline: str) -> None:
     scorer = _scorer()
     scores: dict[str, list[tuple[float, float, float]]] = {}
     print(f"{'system':<22} {'R-1':>6} {'R-2':>6} {'R-L':>6} {'words':>6} {'ms/art':>7}")
@@ -142,9 +134,7 @@ def evaluate(
             elapsed += time.process_time() - started
             words += sum(len(s.split()) for s in summary)
             result = scorer.score("\n".join(pair.reference), "\n".join(summary))
-            rows.append(
-                tuple(100 * result[m].fmeasure for m in ("rouge1", "rouge2", "rougeL"))
-            )
+            rows.append(tuple(100 * result[m].fmeasure for m in ("rouge1", "rouge2", "rougeL")))
         scores[name] = rows
         means = [statistics.fmean(r[i] for r in rows) for i in range(3)]
         print(
@@ -160,31 +150,19 @@ def evaluate(
     def interval(name: str, other: str) -> str:
         parts = []
         for metric, label in ((0, "R-1"), (1, "R-2")):
-            diff = [
-                scores[name][i][metric] - scores[other][i][metric] for i in range(n)
-            ]
-            means = sorted(
-                statistics.fmean(diff[i] for i in sample) for sample in samples
-            )
-            parts.append(
-                f"{label} {statistics.fmean(diff):+5.2f} [{means[25]:+5.2f}, {means[974]:+5.2f}]"
-            )
+            diff = [scores[name][i][metric] - scores[other][i][metric] for i in range(n)]
+            means = sorted(statistics.fmean(diff[i] for i in sample) for sample in samples)
+            parts.append(f"{label} {statistics.fmean(diff):+5.2f} [{means[25]:+5.2f}, {means[974]:+5.2f}]")
         return "   ".join(parts)
 
-    print(
-        f"paired bootstrap, difference to {baseline} (mean [95% interval]), 1,000 resamples:"
-    )
+    print(f"paired bootstrap, difference to {baseline} (mean [95% interval]), 1,000 resamples:")
     for name in scores:
         if name != baseline:
             print(f"  {name:<20} {interval(name, baseline)}")
     sumy_runs = [name for name in scores if name in S.SUMY_ALGORITHMS]
     if sumy_runs and S.DEFAULT_ALGORITHM in scores:
-        best = max(
-            sumy_runs, key=lambda name: statistics.fmean(r[0] for r in scores[name])
-        )
-        print(
-            f"  {S.DEFAULT_ALGORITHM} - best sumy algorithm ({best}): {interval(S.DEFAULT_ALGORITHM, best)}"
-        )
+        best = max(sumy_runs, key=lambda name: statistics.fmean(r[0] for r in scores[name]))
+        print(f"  {S.DEFAULT_ALGORITHM} - best sumy algorithm ({best}): {interval(S.DEFAULT_ALGORITHM, best)}")
 
 
 class _Timeout(Exception):
@@ -211,9 +189,7 @@ def speed(sizes: list[int], names: list[str], runs: int, sumy_limit: float) -> N
             if words >= size:
                 break
         texts[size] = "\n".join(lines)
-    header = f"{'algorithm':<16}" + "".join(
-        f"{str(s // 1000) + 'k words':>11}" for s in sizes
-    )
+    header = f"{'algorithm':<16}" + "".join(f"{str(s // 1000) + 'k words':>11}" for s in sizes)
     print(header)
     for name in names:
         cells = []
@@ -238,9 +214,7 @@ def speed(sizes: list[int], names: list[str], runs: int, sumy_limit: float) -> N
             try:
                 with warnings.catch_warnings():
                     warnings.simplefilter("ignore")
-                    S.sumy_reference(
-                        texts[size], algorithm=name, sentences=3, capped=False
-                    )
+                    S.sumy_reference(texts[size], algorithm=name, sentences=3, capped=False)
                 cells.append(f"{1000 * (time.process_time() - started):9.0f}ms")
             except _Timeout:
                 cells.append(f">{sumy_limit:.0f}s")
@@ -251,24 +225,16 @@ def speed(sizes: list[int], names: list[str], runs: int, sumy_limit: float) -> N
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
-    parser.add_argument(
-        "--part", choices=["all", "cnndm", "bbc", "speed"], default="all"
-    )
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--part", choices=["all", "cnndm", "bbc", "speed"], default="all")
     parser.add_argument(
         "--limit",
         type=int,
         default=None,
         help="BBC pairs at most (default: all of the split)",
     )
-    parser.add_argument(
-        "--offset", type=int, default=0, help="BBC split: pairs offset, offset+5, ..."
-    )
-    parser.add_argument(
-        "--systems", default="", help="comma-separated subset of systems to run"
-    )
+    parser.add_argument("--offset", type=int, default=0, help="BBC split: pairs offset, offset+5, ...")
+    parser.add_argument("--systems", default="", help="comma-separated subset of systems to run")
     parser.add_argument("--runs", type=int, default=5, help="speed: runs per size")
     parser.add_argument(
         "--sumy-limit",
@@ -286,24 +252,16 @@ def main() -> None:
         for name in S.SUMY_ALGORITHMS:
             table[name] = algorithm(name)
         table[S.DEFAULT_ALGORITHM] = algorithm(S.DEFAULT_ALGORITHM)
-        table[f"{S.DEFAULT_ALGORITHM} (word cap)"] = algorithm(
-            S.DEFAULT_ALGORITHM, max_words=-1
-        )
+        table[f"{S.DEFAULT_ALGORITHM} (word cap)"] = algorithm(S.DEFAULT_ALGORITHM, max_words=-1)
         wanted = [s for s in args.systems.split(",") if s]
-        return {
-            k: v
-            for k, v in table.items()
-            if not wanted or k in wanted or k.startswith("lead")
-        }
+        return {k: v for k, v in table.items() if not wanted or k in wanted or k.startswith("lead")}
 
     if args.part in ("all", "cnndm"):
         print("== CNN/DailyMail mini: 100 pairs, 3 sentences")
         evaluate(load_cnndm(), systems("3"), 3, "lead-3")
     if args.part in ("all", "bbc"):
         pairs = load_bbc(offset=args.offset, limit=args.limit)
-        print(
-            f"== BBC News Summary: {len(pairs)} pairs (every 5th from {args.offset}), k = reference sentences"
-        )
+        print(f"== BBC News Summary: {len(pairs)} pairs (every 5th from {args.offset}), k = reference sentences")
         evaluate(pairs, systems("k"), None, "lead-k")
     if args.part in ("all", "speed"):
         print("== Speed: median CPU ms per article, 3 sentences, one thread")

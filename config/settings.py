@@ -175,8 +175,12 @@ DIGEST_STUCK_AFTER = env.float("DIGEST_STUCK_AFTER", default=600.0)  # seconds
 DIGEST_SWEEP_INTERVAL = env.float("DIGEST_SWEEP_INTERVAL", default=60.0)  # seconds
 DIGEST_POLL_INTERVAL = env.float("DIGEST_POLL_INTERVAL", default=2.0)  # seconds, list page
 DIGEST_PAGE_SIZE = env.int("DIGEST_PAGE_SIZE", default=30)
-DIGEST_SUMMARY_ALGORITHM = env.str("DIGEST_SUMMARY_ALGORITHM", default="lexrank")
+# "digest": sumy's Reduction scores weighted by sentence position; measured in bench/README.md.
+DIGEST_SUMMARY_ALGORITHM = env.str("DIGEST_SUMMARY_ALGORITHM", default="digest")
 DIGEST_SUMMARY_SENTENCES = env.int("DIGEST_SUMMARY_SENTENCES", default=3)
+# Cue words for sumy's Edmundson summarizer; "edmundson" is offered only when both are set.
+DIGEST_SUMMARY_BONUS_WORDS = env.list("DIGEST_SUMMARY_BONUS_WORDS", default=[])
+DIGEST_SUMMARY_STIGMA_WORDS = env.list("DIGEST_SUMMARY_STIGMA_WORDS", default=[])
 
 CELERY_BEAT_SCHEDULE = {
     "sweep-stuck-articles": {

@@ -67,9 +67,7 @@ CJK_RANGES = (
 _CJK_RE = re.compile("[" + "".join(f"{a}-{b}" for a, b in CJK_RANGES) + "]")
 # The same set for SQLite's GLOB and PostgreSQL's regular expressions.
 _CJK_GLOB = "*[" + "".join(f"{a}-{b}" for a, b in CJK_RANGES) + "]*"
-_CJK_PG_RE = (
-    "[" + "".join(f"\\u{ord(a):04x}-\\u{ord(b):04x}" for a, b in CJK_RANGES) + "]"
-)
+_CJK_PG_RE = "[" + "".join(f"\\u{ord(a):04x}-\\u{ord(b):04x}" for a, b in CJK_RANGES) + "]"
 
 # What FTS5's unicode61 tokenizer keeps in a word: letters and digits (no underscore).
 _WORD_PIECE = re.compile(r"[^\W_]+")
@@ -85,8 +83,6 @@ _BM25_CJK_WEIGHTS = "5.0, 1.0, 0.0"
 _FTS5_TEXT_COLUMNS = "title body summary site tags"
 # Only the newest this many matches of a query are ranked, which bounds the cost of a common word.
 RANK_WINDOW = 1000
-# Filters that let through at most this many articles restrict the search by their ids.
-FILTER_IDS_MAX = 5000
 
 FLAG_ALIASES = {
     "unread": "unread",
@@ -204,9 +200,7 @@ def parse_query(query: str) -> ParsedQuery:
         last = i == len(matches) - 1
         op = (m.group("op") or "").lower()
         if m.group("op") is not None and op in _OPERATORS:
-            value = (
-                m.group("opq") if m.group("opq") is not None else m.group("opv") or ""
-            ).strip()
+            value = (m.group("opq") if m.group("opq") is not None else m.group("opv") or "").strip()
             if not value:
                 continue
             if op == "is":
@@ -236,13 +230,7 @@ def parse_query(query: str) -> ParsedQuery:
         pieces = tuple(p.lower() for p in _WORD_PIECE.findall(text))
         if not pieces:
             continue
-        prefix = (
-            not phrase
-            and last
-            and typing
-            and n == len(free) - 1
-            and len(pieces[-1]) >= PREFIX_MIN_CHARS
-        )
+        prefix = not phrase and last and typing and n == len(free) - 1 and len(pieces[-1]) >= PREFIX_MIN_CHARS
         terms.append(
             Term(
                 text=text,
@@ -362,21 +350,13 @@ def _write(article_ids: list[int] | None) -> None:
             where, params = "", []
         else:
             marks = ", ".join(["%s"] * len(article_ids))
-            cursor.execute(
-                f"DELETE FROM reader_search WHERE {key} IN ({marks})", article_ids
-            )
-            cursor.execute(
-                f"DELETE FROM reader_search_cjk WHERE {key} IN ({marks})", article_ids
-            )
+            cursor.execute(f"DELETE FROM reader_search WHERE {key} IN ({marks})", article_ids)
+            cursor.execute(f"DELETE FROM reader_search_cjk WHERE {key} IN ({marks})", article_ids)
             where, params = f"AND {{col}} IN ({marks})", list(article_ids)
         if _is_postgres():
-            cursor.execute(
-                _PG_INSERT.format(where=where.format(col="a.id")), [*params, _CJK_PG_RE]
-            )
+            cursor.execute(_PG_INSERT.format(where=where.format(col="a.id")), [*params, _CJK_PG_RE])
         else:
-            cursor.execute(
-                _SQLITE_INSERT.format(where=where.format(col="a.id")), params
-            )
+            cursor.execute(_SQLITE_INSERT.format(where=where.format(col="a.id")), params)
             cursor.execute(
                 _SQLITE_INSERT_CJK.format(where=where.format(col="rowid")),
                 [_CJK_GLOB, *params],
@@ -394,9 +374,7 @@ def remove_article(article_id: int) -> None:
     with transaction.atomic(), connection.cursor() as cursor:
         key = "article_id" if _is_postgres() else "rowid"
         cursor.execute(f"DELETE FROM reader_search WHERE {key} = %s", [int(article_id)])
-        cursor.execute(
-            f"DELETE FROM reader_search_cjk WHERE {key} = %s", [int(article_id)]
-        )
+        cursor.execute(f"DELETE FROM reader_search_cjk WHERE {key} = %s", [int(article_id)])
 
 
 def rebuild_index() -> int:
@@ -412,12 +390,8 @@ def rebuild_index() -> int:
             cursor.execute("ANALYZE reader_search_cjk")
             cursor.execute("SELECT count(*) FROM reader_search")
         else:
-            cursor.execute(
-                "INSERT INTO reader_search (reader_search) VALUES ('optimize')"
-            )
-            cursor.execute(
-                "INSERT INTO reader_search_cjk (reader_search_cjk) VALUES ('optimize')"
-            )
+            cursor.execute("INSERT INTO reader_search (reader_search) VALUES ('optimize')")
+            cursor.execute("INSERT INTO reader_search_cjk (reader_search_cjk) VALUES ('optimize')")
             cursor.execute("SELECT count(*) FROM reader_search")
         return cursor.fetchone()[0]
 
@@ -427,9 +401,7 @@ def rebuild_index() -> int:
 
 def _fts5_query(owner_id: int, terms: list[Term]) -> str:
     # Every piece is letters and digits only, so quoting it cannot break the FTS5 syntax.
-    phrases = " ".join(
-        '"' + " ".join(t.pieces) + '"' + ("*" if t.prefix else "") for t in terms
-    )
+    phrases = " ".join('"' + " ".join(t.pieces) + '"' + ("*" if t.prefix else "") for t in terms)
     return f'owner : "owner{owner_id}" AND {{{_FTS5_TEXT_COLUMNS}}} : ({phrases})'
 
 
@@ -456,14 +428,10 @@ def _fts5_quote(text: str) -> str:
 def _occurrences(column: str, terms: list[str]) -> tuple[str, list]:
     """SQL counting how often the (lower-case) ``terms`` occur in ``column``: a plain term frequency."""
     one = f"(length({column}) - length(replace(lower({column}), %s, ''))) / length(%s)"
-    return "(" + " + ".join([one] * len(terms)) + ")", [
-        x for t in terms for x in (t, t)
-    ]
+    return "(" + " + ".join([one] * len(terms)) + ")", [x for t in terms for x in (t, t)]
 
 
-def _window_sql(
-    owner_id: int, parsed: ParsedQuery, restrict: tuple[str, list]
-) -> tuple[str, list, str, list]:
+def _window_sql(owner_id: int, parsed: ParsedQuery, restrict: tuple[str, list]) -> tuple[str, list, str, list]:
     """The window query (ids of the newest ``RANK_WINDOW`` matches, newest first) and the rank
     expression over ``s`` (the row of the driving index table) for the outer query, with parameters."""
     words = [t for t in parsed.terms if not t.cjk]
@@ -530,9 +498,7 @@ def _window_sql(
             window_rank = f"-bm25(reader_search_cjk, {_BM25_CJK_WEIGHTS})"
         else:
             table = "reader_search_cjk"
-            where = ["d.owner = %s"] + [
-                "instr(lower(d.title || ' ' || d.body), %s) > 0"
-            ] * len(short_cjk)
+            where = ["d.owner = %s"] + ["instr(lower(d.title || ' ' || d.body), %s) > 0"] * len(short_cjk)
             params = [owner_id, *short_cjk]
             cjk_conds, cjk_params = [], []
             window_rank = "0.0"
@@ -559,11 +525,7 @@ def _ranked_ids(
     """[(article id, rank)] best first, and the total (None when the window is full or past the end)."""
     window, window_params, rank, rank_params = _window_sql(owner_id, parsed, restrict)
     if _is_postgres():
-        table = (
-            "reader_search"
-            if any(not t.cjk for t in parsed.terms)
-            else "reader_search_cjk"
-        )
+        table = "reader_search" if any(not t.cjk for t in parsed.terms) else "reader_search_cjk"
         join = f"JOIN {table} s ON s.article_id = w.id"
     else:
         join = "JOIN reader_search_cjk c ON c.rowid = w.id" if "c.title" in rank else ""
@@ -581,33 +543,16 @@ def _ranked_ids(
     if not rows:
         return [], (0 if offset == 0 else None)
     window_size = rows[0][2]
-    return [(r[0], float(r[1] or 0.0)) for r in rows], (
-        window_size if window_size < RANK_WINDOW else None
-    )
+    return [(r[0], float(r[1] or 0.0)) for r in rows], (window_size if window_size < RANK_WINDOW else None)
 
 
-def _restriction(base: QuerySet, parsed: ParsedQuery) -> tuple[str, list] | None:
-    """How to keep only articles that pass the query's filters: ("", []) when there are none, the ids
-    when few pass (one query), else a correlated EXISTS; None when no article passes."""
+def _restriction(base: QuerySet, parsed: ParsedQuery) -> tuple[str, list]:
+    """SQL keeping only the index rows ``d`` whose article passes the query's filters (a correlated
+    EXISTS, checked per match while the window is read newest first), or ("", []) without filters."""
     if not parsed.has_filters:
         return "", []
-    pg = _is_postgres()
-    ids = list(base.order_by().values_list("id", flat=True)[: FILTER_IDS_MAX + 1])
-    if not ids:
-        return None
-    if len(ids) <= FILTER_IDS_MAX:
-        if pg:
-            return "d.article_id = ANY(%s)", [ids]
-        # Integers from the database, so writing them into the SQL is safe; "+" keeps FTS5 from
-        # looking each id up with the MATCH again.
-        return "+d.rowid IN (" + ",".join(str(int(i)) for i in ids) + ")", []
-    outer = "d.article_id" if pg else "d.rowid"
-    sql, params = (
-        base.filter(pk=RawSQL(outer, ()))
-        .order_by()
-        .values("id")
-        .query.sql_with_params()
-    )
+    outer = "d.article_id" if _is_postgres() else "d.rowid"
+    sql, params = base.filter(pk=RawSQL(outer, ())).order_by().values("id").query.sql_with_params()
     return f"EXISTS ({sql})", list(params)
 
 
@@ -620,18 +565,14 @@ def search(user, query: str, *, limit: int = 30, offset: int = 0) -> SearchResul
 
     To stay fast at any size, only the newest ``RANK_WINDOW`` (1,000) matching articles are ranked:
     a query matching more ranks those, and ``total`` is then None ("more than 1,000"); ``total`` is
-    exact otherwise. SQL queries: the ranked ids with the total, the articles, their READY
-    summaries (for snippets), plus one for the ids passing the filters when there are filters;
-    fewer when nothing matches, never more as hits grow.
+    exact otherwise. Three SQL queries however many hits: the ranked ids with the total, the
+    articles, their READY summaries (for snippets); one when nothing matches.
     """
     parsed = parse_query(query)
     limit, offset = max(0, int(limit)), max(0, int(offset))
     base = apply_filters(Article.objects.for_user(user), parsed)
     if parsed.terms:
-        restrict = _restriction(base, parsed)
-        if restrict is None:
-            return SearchResults(hits=[], total=0, filters=parsed)
-        ranked, total = _ranked_ids(user.pk, parsed, restrict, limit, offset)
+        ranked, total = _ranked_ids(user.pk, parsed, _restriction(base, parsed), limit, offset)
         articles = Article.objects.in_bulk([pk for pk, _ in ranked]) if ranked else {}
     else:
         articles = {a.pk: a for a in base.order_by("-id")[offset : offset + limit]}
@@ -648,16 +589,12 @@ def search(user, query: str, *, limit: int = 30, offset: int = 0) -> SearchResul
         .values_list("article_id", "sentences")
     ):
         if isinstance(sentences, list) and article_id not in summaries:
-            summaries[article_id] = [
-                s.get("text", "") for s in sentences if isinstance(s, dict)
-            ]
+            summaries[article_id] = [s.get("text", "") for s in sentences if isinstance(s, dict)]
     pattern = _highlight_pattern(parsed.terms)
     hits = [
         SearchHit(
             article=articles[pk],
-            snippet_html=snippet_html(
-                articles[pk], " ".join(summaries.get(pk, [])), pattern
-            ),
+            snippet_html=snippet_html(articles[pk], " ".join(summaries.get(pk, [])), pattern),
             rank=rank,
         )
         for pk, rank in ranked
@@ -687,9 +624,7 @@ def _highlight_pattern(terms: tuple[Term, ...]) -> re.Pattern | None:
             alternatives.append(re.escape(t.text))
             continue
         body = r"[\W_]+".join(re.escape(p.translate(_FOLD)) for p in t.pieces)
-        alternatives.append(
-            r"(?<![^\W_])" + body + (r"[^\W_]*" if t.prefix else r"(?![^\W_])")
-        )
+        alternatives.append(r"(?<![^\W_])" + body + (r"[^\W_]*" if t.prefix else r"(?![^\W_])"))
     if not alternatives:
         return None
     # Longest first, so a phrase is marked as a whole rather than word by word.
@@ -708,9 +643,7 @@ def _cut(text: str, start: int, end: int) -> tuple[int, int]:
     return start, end
 
 
-def snippet_html(
-    article: Article, summary_text: str, pattern: re.Pattern | None
-) -> str:
+def snippet_html(article: Article, summary_text: str, pattern: re.Pattern | None) -> str:
     """About ``SNIPPET_CHARS`` characters of the article text (else summary, else title) around the first
     match of ``pattern``, HTML-escaped, each match in ``<mark>``; the start of the summary or text
     when nothing matches there (a site or tag match)."""

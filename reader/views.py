@@ -5,23 +5,36 @@ every htmx update alike.
 """
 from __future__ import annotations
 
+import json
+from urllib.parse import urlsplit
+
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.db.models import Prefetch
+from django.db.models.functions import Lower
+from django.http import Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
+from django.utils.html import format_html
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.vary import vary_on_headers
 from django_htmx.http import HttpResponseStopPolling
 
+from reader import queries
 from reader.forms import PreferencesForm
-from reader.models import Article, ReaderPreferences
+from reader.models import Article, ReaderPreferences, Tag
 from reader.services import articles as article_service
+from reader.services import organize
 from summaries.models import Summary
 from summaries.services import MAX_SENTENCES, default_variant, parse_variant, request_summary
 from summaries.summarizer import available_algorithms
 
 VIEWS = ("summary", "full")
+# Session key of the undo notice shown once on the next list page (no-JavaScript actions).
+NOTICE_KEY = "digest_notice"
 
 
 def _get_article_for_user(request: HttpRequest, article_id: int) -> Article:
@@ -122,7 +135,7 @@ def _list_context(request: HttpRequest, params) -> dict:
             total=results.total,
             parsed=results.filters,
             first_page=offset == 0,
-            next_params=filters.params(offset=offset + page_size) if len(results.hits) > page_size else "",
+            next_params=filters.params(offset=str(offset + page_size)) if len(results.hits) > page_size else "",
         )
     else:
         page = queries.article_page(
@@ -134,7 +147,31 @@ def _list_context(request: HttpRequest, params) -> dict:
             next_params=filters.params(cursor=page.next_cursor) if page.next_cursor else "",
             first_page=not (params.get("cursor") or params.get("before")),
         )
-    context.update(articles=rows, any_pending=any(a.is_pending for a in rows))
+    base = reverse("reader:index")
+
+    def link(**changes) -> str:
+        query = filters.params(**changes)
+        return f"{base}?{query}" if query else base
+
+    context.update(
+        articles=rows,
+        any_pending=any(a.is_pending for a in rows),
+        view_links=[
+            {"key": s, "label": queries.SHOW_LABELS[s], "count": context["counts"][s], "url": link(show=s),
+             "current": s == filters.show}
+            for s in queries.SHOWS
+        ],
+        sort_links=[
+            {"label": label, "url": link(sort=key if key != "saved" else ""), "current": key == filters.sort}
+            for key, label in (("saved", "Date saved"), ("published", "Date published"))
+        ],
+        active_filters=[
+            {"label": f"{name}: {value}", "url": link(**{name: ""})}
+            for name, value in (("tag", filters.tag), ("site", filters.site), ("lang", filters.lang))
+            if value
+        ],
+        first_url=link(),
+    )
     return context
 
 
@@ -160,17 +197,23 @@ def index(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_POST
 def save_articles(request: HttpRequest) -> HttpResponse:
-    """Save the links in form field ``urls``; bad links get a message while good ones are saved."""
+    """Save the links in form field ``urls``; bad links get a message while good ones are saved.
+
+    A single link already saved jumps to that article (without JavaScript) or names it with a link.
+    """
     result = article_service.save_urls(user=request.user, text=request.POST.get("urls", ""))
     if not request.htmx:
         for bad, reason in result.errors:
             messages.error(request, f"{bad}: {reason}")
         for existing in result.existing:
-            messages.info(request, f"Already saved: {existing.display_title}")
+            url = reverse("reader:article-detail", args=[existing.pk])
+            messages.info(request, format_html('Already saved: <a href="{}">{}</a>', url, existing.display_title))
         if result.created:
             messages.success(request, f"Saved {len(result.created)} link{'s' if len(result.created) != 1 else ''}.")
         if not (result.created or result.existing or result.errors):
             messages.error(request, "Paste at least one link.")
+        if len(result.existing) == 1 and not (result.created or result.errors):
+            return redirect("reader:article-detail", result.existing[0].pk)
         return redirect("reader:index")
     new_rows = list(reversed(result.created))  # newest first, as the list shows them
     _attach_summaries(request.user, new_rows)
@@ -181,6 +224,7 @@ def save_articles(request: HttpRequest) -> HttpResponse:
         "poll_interval": settings.DIGEST_POLL_INTERVAL,
         "any_pending": bool(new_rows),
         "view": "summary",
+        "next_url": _next_url(request),
     }
     return render(request, "reader/_save_response.html", context)
 
@@ -203,7 +247,8 @@ def updates(request: HttpRequest) -> HttpResponse:
     changed = [a for a in rows if a.status != seen.get(a.pk)]
     _attach_summaries(request.user, changed)
     still_pending = any(a.is_pending for a in rows)
-    response = render(request, "reader/_updates.html", {"articles": changed, "view": "summary"})
+    context = {"articles": changed, "view": "summary", "next_url": _next_url(request)}
+    response = render(request, "reader/_updates.html", context)
     if not still_pending:
         response.status_code = HttpResponseStopPolling.status_code
     return response
@@ -212,12 +257,18 @@ def updates(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_GET
 def article_detail(request: HttpRequest, article_id: int) -> HttpResponse:
-    """The article page with its summary/full-text toggle (``?view=summary`` or ``?view=full``).
+    """The article page (reader view) with its summary/full-text toggle (``?view=summary|full``).
 
-    An htmx request gets only the body fragment, swapped in place (on this page or in a list row).
+    Opening the page, or the full text anywhere, marks the article read. An htmx request gets only
+    the body fragment, swapped in place (on this page or in a list row).
     """
     article = _get_article_for_user(request, article_id)
     view = _view_mode(request)
+    just_read = False
+    if article.read_at is None and (view == "full" or not request.htmx) and article.status == Article.Status.READY:
+        just_read = bool(organize.mark_read(user=request.user, article_ids=[article.pk]))
+        article.read_at = timezone.now()
+    prefs = _preferences(request)
     chosen = "algorithm" in request.GET or "sentences" in request.GET
     if chosen and article.status == Article.Status.READY:
         algorithm, sentences = parse_variant(request.GET.get("algorithm"), request.GET.get("sentences"), request.user)
@@ -235,10 +286,163 @@ def article_detail(request: HttpRequest, article_id: int) -> HttpResponse:
         "algorithms": available_algorithms(),
         "sentence_choices": range(1, MAX_SENTENCES + 1),
         "compact": request.GET.get("compact") == "1",
+        "prefs": prefs,
+        "themes": ReaderPreferences.Theme.choices,
+        "fonts": ReaderPreferences.Font.choices,
+        "next_url": _next_url(request) if request.htmx else request.get_full_path(),
+        "detail": not request.htmx,
+        "oob_actions": just_read and request.htmx,
     }
     if request.htmx:
         return render(request, "reader/_article_body.html", context)
     return render(request, "reader/article_detail.html", context)
+
+
+DONE_WORDS = {
+    "read": "Marked read",
+    "unread": "Marked unread",
+    "archive": "Archived",
+    "unarchive": "Moved back from the archive",
+    "favourite": "Added to favourites",
+    "unfavourite": "Removed from favourites",
+    "delete": "Deleted",
+    "restore": "Restored",
+    "tag": "Tagged",
+    "untag": "Untagged",
+}
+
+
+def _notice(action: str, ids: list[int], names: str, title: str = "") -> dict:
+    """What the undo notice shows: a sentence and the action that reverses ``action`` on ``ids``."""
+    what = f"“{title}”" if title and len(ids) == 1 else f"{len(ids)} article{'s' if len(ids) != 1 else ''}"
+    label = DONE_WORDS[action] + (f" {names}" if action in ("tag", "untag") and names else "")
+    return {
+        "text": f"{label}: {what}." if action in ("tag", "untag") else f"{label} {what}.",
+        "undo": organize.ACTIONS[action][1],
+        "ids": ids,
+        "names": names,
+    }
+
+
+def _still_listed(request: HttpRequest, article: Article, next_url: str) -> bool:
+    """Whether ``article`` still belongs on the list page ``next_url`` (True for any other page)."""
+    parts = urlsplit(next_url)
+    if parts.path != reverse("reader:index"):
+        return True
+    filters = queries.list_filters(QueryDict(parts.query))
+    if filters.q and not filters.show_given:
+        return article.deleted_at is None
+    return queries.list_queryset(request.user, filters).filter(pk=article.pk).exists()
+
+
+@login_required
+@require_POST
+def article_action(request: HttpRequest, article_id: int, action: str) -> HttpResponse:
+    """``POST /articles/<id>/<action>/``: one of ``organize.ACTIONS`` (read, unread, archive,
+    unarchive, favourite, unfavourite, delete, restore, tag, untag) on one article.
+
+    Fields: ``next`` (where to go back, without JavaScript), ``tags`` (for tag/untag: names,
+    comma-separated). With htmx the answer is the fragment the form aimed at (``#article-<id>-actions``
+    or ``#article-<id>-tags``), or, when the article left the list shown, the row replaced by an
+    undo notice. Without JavaScript: a redirect to ``next``, with the undo notice there.
+    """
+    if action not in organize.ACTIONS:
+        raise Http404("No such action.")
+    article = get_object_or_404(Article.objects.filter(owner=request.user), pk=article_id)
+    if article.deleted_at is not None and action != "restore":
+        raise Http404("No such article.")
+    names = request.POST.get("tags", "")
+    changed = organize.apply_action(user=request.user, action=action, article_ids=[article.pk], names=names)
+    next_url = _safe_next(request)
+    notice = _notice(action, changed or [article.pk], ", ".join(organize.clean_tag_names(names)), article.display_title)
+    if not request.htmx:
+        if action in ("archive", "delete", "unarchive", "restore") and changed:
+            request.session[NOTICE_KEY] = notice
+        if action == "delete" and urlsplit(next_url).path == reverse("reader:article-detail", args=[article.pk]):
+            next_url = reverse("reader:index")
+        return redirect(next_url)
+    article = Article.objects.filter(owner=request.user).prefetch_related(
+        Prefetch("tags", queryset=Tag.objects.order_by(Lower("name")))
+    ).get(pk=article.pk)
+    context = {"article": article, "next_url": next_url, "detail": urlsplit(next_url).path != reverse("reader:index")}
+    target = request.htmx.target or ""
+    if action == "restore" or (target == f"article-{article.pk}" and article.deleted_at is None):
+        _attach_summaries(request.user, [article])
+        context.update(view="summary")
+        return render(request, "reader/_article_row.html", context)
+    if article.deleted_at is not None or not _still_listed(request, article, next_url):
+        context["notice"] = notice
+        response = render(request, "reader/_article_gone.html", context)
+        response["HX-Retarget"] = f"#article-{article.pk}"
+        response["HX-Reswap"] = "outerHTML"
+        return response
+    if target == f"article-{article.pk}-tags":
+        return render(request, "reader/_article_tags.html", context)
+    return render(request, "reader/_article_actions.html", context)
+
+
+@login_required
+@require_POST
+def bulk_action(request: HttpRequest) -> HttpResponse:
+    """``POST /articles/bulk/``: ``action`` (see ``article_action``) on the selected ``ids``.
+
+    Also what every "Undo" posts. With htmx aimed at ``#list-region`` the answer is the list region
+    of ``next`` with an undo notice; aimed at one row (``#article-<id>``), that row. Without
+    JavaScript: a redirect to ``next`` showing the notice.
+    """
+    action = request.POST.get("action", "")
+    ids = request.POST.getlist("ids")
+    next_url = _safe_next(request)
+    if action not in organize.ACTIONS:
+        messages.error(request, "Choose what to do with the selected articles.")
+        return redirect(next_url)
+    names = request.POST.get("tags", "")
+    if not ids:
+        if not request.htmx:
+            messages.info(request, "Select some articles first.")
+            return redirect(next_url)
+    changed = organize.apply_action(user=request.user, action=action, article_ids=ids, names=names)
+    notice = _notice(action, changed, ", ".join(organize.clean_tag_names(names))) if changed else None
+    target = (request.htmx.target or "") if request.htmx else ""
+    if target.startswith("article-") and len(changed) == 1:
+        article = _list_queryset(request.user).filter(pk=changed[0]).first()
+        if article is not None:
+            _attach_summaries(request.user, [article])
+            return render(request, "reader/_article_row.html", {"article": article, "view": "summary", "next_url": next_url})
+    if not request.htmx or target != "list-region":
+        if notice:
+            request.session[NOTICE_KEY] = notice
+        return redirect(next_url)
+    parts = urlsplit(next_url)
+    context = _list_context(request, QueryDict(parts.query))
+    context.update(notice=notice, next_url=next_url, oob_poller=True)
+    return render(request, "reader/_list_region.html", context)
+
+
+@login_required
+@require_POST
+def reader_look(request: HttpRequest) -> HttpResponse:
+    """``POST /preferences/reader/``: the reader view's quick controls (``theme``, ``font``, ``font_size``;
+    each optional). Saved for the person. htmx gets the controls again plus an ``HX-Trigger`` event
+    ``digest:look`` carrying the new values, which digest.js applies to the page at once."""
+    prefs = organize.set_reader_look(
+        user=request.user,
+        theme=request.POST.get("theme"),
+        font=request.POST.get("font"),
+        font_size=request.POST.get("font_size"),
+    )
+    if not request.htmx:
+        return redirect(_safe_next(request))
+    context = {
+        "prefs": prefs,
+        "themes": ReaderPreferences.Theme.choices,
+        "fonts": ReaderPreferences.Font.choices,
+        "next_url": _next_url(request),
+    }
+    response = render(request, "reader/_reader_controls.html", context)
+    look = {"theme": prefs.theme, "font": prefs.font, "size": prefs.font_size}
+    response["HX-Trigger"] = json.dumps({"digest:look": look})
+    return response
 
 
 @login_required
@@ -257,6 +461,7 @@ def retry_article(request: HttpRequest, article_id: int) -> HttpResponse:
         "article": article,
         "poll_interval": settings.DIGEST_POLL_INTERVAL,
         "view": "summary",
+        "next_url": _next_url(request),
     }
     return render(request, "reader/_retry_response.html", context)
 

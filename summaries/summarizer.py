@@ -19,10 +19,11 @@ How it works:
 
 from __future__ import annotations
 
+import logging
 import math
 from collections import Counter
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import lru_cache
 
 from summaries.tokenizers import (
@@ -31,6 +32,8 @@ from summaries.tokenizers import (
     sentence_spans,
     word_tokenizer,
 )
+
+logger = logging.getLogger(__name__)
 
 # ISO 639-1 -> sumy's language name, for every language sumy has a stemmer, stop words or a segmenter for.
 LANGUAGES: dict[str, str] = {
@@ -115,11 +118,7 @@ _edmundson_words: EdmundsonWords | None = None
 def configure_edmundson(bonus: Sequence[str], stigma: Sequence[str]) -> None:
     """Offer ``edmundson`` with these bonus and stigma words (strings; empty lists withdraw it)."""
     global _edmundson_words, ALGORITHMS
-    _edmundson_words = (
-        EdmundsonWords(frozenset(bonus), frozenset(stigma))
-        if bonus and stigma
-        else None
-    )
+    _edmundson_words = EdmundsonWords(frozenset(bonus), frozenset(stigma)) if bonus and stigma else None
     ALGORITHMS = _algorithms()
 
 
@@ -164,10 +163,7 @@ def split_sentences(text: str, language: str = "en") -> list[SummarySentence]:
 
     Only whitespace between sentences is left out. ``[]`` for empty or blank text.
     """
-    return [
-        SummarySentence(text[a:b], a, b)
-        for a, b, _ in sentence_spans(text or "", language)
-    ]
+    return [SummarySentence(text[a:b], a, b) for a, b, _ in sentence_spans(text or "", language)]
 
 
 # --- language resources ---------------------------------------------------------------------------
@@ -180,7 +176,8 @@ class _Language:
     stem: Callable[[str], str]  # lower-cased word -> stem, memoized
     stop_words: frozenset[str]
     words: Callable[[str], list[str]]
-    sumy_stemmer: Callable[[str], str] = field(repr=False, default=str.lower)
+    # sumy's stemmer itself (not memoized), handed to sumy's summarizer classes.
+    sumy_stemmer: Callable[[str], str]
 
 
 @lru_cache(maxsize=64)
@@ -223,15 +220,14 @@ class _Article:
 
     lang: _Language
     sentences: list[SummarySentence]
-    candidates: list[int]  # indices into sentences, in document order
-    words: list[list[str]]  # words of each candidate (sumy's Sentence.words)
-    other_words: list[
-        list[str]
-    ]  # words of headings, the title and short lines before the cap
-    lines: list[int]  # line number of each candidate
-    line_texts: dict[
-        int, list[int]
-    ]  # line number -> its sentences' indices among all sentences
+    # Indices into sentences of the sentences that may be chosen, in document order.
+    candidates: list[int]
+    # Words of each candidate (sumy's Sentence.words).
+    words: list[list[str]]
+    # Words of headings, the title and short lines before the cap.
+    other_words: list[list[str]]
+    # Line number -> indices of its sentences (up to the cap), for sumy's paragraphs.
+    line_texts: dict[int, list[int]]
     title_words: list[str]
 
     @property
@@ -248,16 +244,10 @@ def _is_eligible(words: int, text: str, alone_on_line: bool) -> bool:
     if words < MIN_WORDS:
         return False
     # A heading: a whole line, short, without final punctuation ("Why it matters", "Related stories").
-    return not (
-        alone_on_line
-        and words < HEADING_MAX_WORDS
-        and not text.endswith(_FINAL_PUNCTUATION)
-    )
+    return not (alone_on_line and words < HEADING_MAX_WORDS and not text.endswith(_FINAL_PUNCTUATION))
 
 
-def _prepare(
-    text: str, language: str, title: str, cap: int | None = MAX_CANDIDATES
-) -> _Article:
+def _prepare(text: str, language: str, title: str, cap: int | None = MAX_CANDIDATES) -> _Article:
     lang = _language(language)
     spans = sentence_spans(text, lang.code)
     sentences = [SummarySentence(text[a:b], a, b) for a, b, _ in spans]
@@ -265,12 +255,9 @@ def _prepare(
     line_texts: dict[int, list[int]] = {}
     candidates: list[int] = []
     words: list[list[str]] = []
-    lines: list[int] = []
     other: list[list[str]] = []
     fallback: list[tuple[int, list[str]]] = []
-    for index, (sentence, (_, _, line)) in enumerate(
-        zip(sentences, spans, strict=True)
-    ):
+    for index, (sentence, (_, _, line)) in enumerate(zip(sentences, spans, strict=True)):
         if cap is not None and len(candidates) >= cap:
             break
         line_texts.setdefault(line, []).append(index)
@@ -278,7 +265,6 @@ def _prepare(
         if _is_eligible(len(ws), sentence.text, per_line[line] == 1):
             candidates.append(index)
             words.append(ws)
-            lines.append(line)
         else:
             other.append(ws)
             if ws:
@@ -287,14 +273,11 @@ def _prepare(
         # Nothing but headings and fragments: better those than an empty summary.
         candidates = [i for i, _ in fallback]
         words = [ws for _, ws in fallback]
-        lines = [spans[i][2] for i in candidates]
         other = []
     title_words = lang.words(title) if title else []
     if title_words:
         other.append(title_words)
-    return _Article(
-        lang, sentences, candidates, words, other, lines, line_texts, title_words
-    )
+    return _Article(lang, sentences, candidates, words, other, line_texts, title_words)
 
 
 # --- sumy's algorithms, same results, fewer operations --------------------------------------------
@@ -332,7 +315,6 @@ def _lexrank(article: _Article) -> list[float]:
     counters = [Counter(b) for b in bags]
     df = Counter(w for c in counters for w in c)
     idf = {w: math.log(n / (1 + d)) for w, d in df.items()}
-    vocabulary = {w: i for i, w in enumerate(df)}
     # Weighted vectors tf/max_tf * idf; only the shared words matter off the diagonal.
     shared = {w: i for i, w in enumerate(w for w, d in df.items() if d > 1)}
     weights = np.zeros((n, len(shared)))
@@ -347,12 +329,9 @@ def _lexrank(article: _Article) -> list[float]:
             if col is not None:
                 weights[row, col] = value
         norms[row] = math.sqrt(total)
-    del vocabulary
     numerator = weights @ weights.T
     with np.errstate(divide="ignore", invalid="ignore"):
-        cosine = np.where(
-            np.outer(norms, norms) > 0, numerator / np.outer(norms, norms), 0.0
-        )
+        cosine = np.where(np.outer(norms, norms) > 0, numerator / np.outer(norms, norms), 0.0)
     np.fill_diagonal(cosine, (norms > 0).astype(float))
     matrix = (cosine > 0.1).astype(float)
     degrees = matrix.sum(axis=1)
@@ -362,9 +341,7 @@ def _lexrank(article: _Article) -> list[float]:
     for _ in range(10_000):
         following = matrix.T @ p
         size = np.linalg.norm(following)
-        if (
-            size == 0
-        ):  # sumy divides by zero here and ranks by NaN; we keep document order
+        if size == 0:  # sumy divides by zero here and ranks by NaN; we keep document order
             return [0.0] * n
         following /= size
         change = np.linalg.norm(following - p)
@@ -390,9 +367,7 @@ def _textrank(article: _Article) -> list[float]:
     rank = _overlap_matrix(bags)
     norm = _pair_norms(bags)
     with np.errstate(divide="ignore", invalid="ignore"):
-        weights = np.where(
-            rank == 0, 0.0, np.where(np.isclose(norm, 0.0), rank, rank / norm)
-        )
+        weights = np.where(rank == 0, 0.0, np.where(np.isclose(norm, 0.0), rank, rank / norm))
     weights /= weights.sum(axis=1)[:, None] + 1e-7
     matrix = np.full((n, n), 0.15 / n) + 0.85 * weights
     p = np.full(n, 1.0 / n)
@@ -426,12 +401,7 @@ def _lsa(article: _Article) -> list[float]:
     sqrt(sum_k sigma_k^2 v_kj^2) equals the norm of column j of the smoothed term matrix: no SVD needed.
     """
     stop, stem = article.lang.stop_words, article.lang.stem
-    dictionary = {
-        stem(w.lower())
-        for ws in [*article.words, *article.other_words]
-        for w in ws
-        if w.lower() not in stop
-    }
+    dictionary = {stem(w.lower()) for ws in [*article.words, *article.other_words] for w in ws if w.lower() not in stop}
     size = len(dictionary)
     ranks = []
     for ws in article.words:
@@ -441,9 +411,7 @@ def _lsa(article: _Article) -> list[float]:
             continue
         top = max(counts.values())
         # Every dictionary row gets the 0.4 smoothing, words of the sentence 0.4 + 0.6 * tf / max_tf.
-        total = 0.16 * (size - len(counts)) + sum(
-            (0.4 + 0.6 * k / top) ** 2 for k in counts.values()
-        )
+        total = 0.16 * (size - len(counts)) + sum((0.4 + 0.6 * k / top) ** 2 for k in counts.values())
         ranks.append(math.sqrt(total))
     return ranks
 
@@ -496,9 +464,7 @@ def _kl(article: _Article, count: int) -> list[float]:
     doc_words = [w.lower() for ws in article.words for w in ws if w not in stop]
     total = len(doc_words)
     doc_freq = {w: k / total for w, k in Counter(doc_words).items()} if total else {}
-    content = [
-        [w for w in (x.lower() for x in ws) if w not in stop] for ws in article.words
-    ]
+    content = [[w for w in (x.lower() for x in ws) if w not in stop] for ws in article.words]
     content_counts = [Counter(c) for c in content]
     remaining = list(range(len(content)))
     summary_counts: Counter[str] = Counter()
@@ -588,17 +554,10 @@ def sumy_document(article: _Article):
     chosen = set(article.candidates)
     paragraphs = []
     if article.title_words:
-        paragraphs.append(
-            Paragraph([_Sentence(" ".join(article.title_words), -1, True)])
-        )
+        paragraphs.append(Paragraph([_Sentence(" ".join(article.title_words), -1, True)]))
     for line in sorted(article.line_texts):
         paragraphs.append(
-            Paragraph(
-                [
-                    _Sentence(article.sentences[i].text, i, i not in chosen)
-                    for i in article.line_texts[line]
-                ]
-            )
+            Paragraph([_Sentence(article.sentences[i].text, i, i not in chosen) for i in article.line_texts[line]])
         )
     return ObjectDocumentModel(paragraphs)
 
@@ -695,9 +654,7 @@ def _digest(article: _Article, count: int) -> list[float]:
         scores = _reduction_scores(bags)
         top = max(scores)
         if top > 0:
-            centrality = [
-                c + s / top / 2 for c, s in zip(centrality, scores, strict=True)
-            ]
+            centrality = [c + s / top / 2 for c, s in zip(centrality, scores, strict=True)]
     k = max(1, count)
     fade = min(
         1.0,
@@ -707,10 +664,7 @@ def _digest(article: _Article, count: int) -> list[float]:
         ),
     )
     # Ties (no shared words at all) fall back to document order through the stable sort.
-    return [
-        c * (fade + (1 - fade) * (1 + i / k) ** -LEAD_PRIOR_EXPONENT)
-        for i, c in enumerate(centrality)
-    ]
+    return [c * (fade + (1 - fade) * (1 + i / k) ** -LEAD_PRIOR_EXPONENT) for i, c in enumerate(centrality)]
 
 
 # Each rater maps (article, sentences requested) to one rating per candidate, higher is better.
@@ -759,9 +713,7 @@ def summarize(
     """
     name = (algorithm or "").strip().lower()
     if name not in ALGORITHMS:
-        raise UnknownAlgorithm(
-            f"unknown summarization algorithm {algorithm!r}; choose one of {', '.join(ALGORITHMS)}"
-        )
+        raise UnknownAlgorithm(f"unknown summarization algorithm {algorithm!r}; choose one of {', '.join(ALGORITHMS)}")
     if not text or not text.strip() or sentences <= 0:
         return []
     article = _prepare(text, language, title)
@@ -772,7 +724,12 @@ def summarize(
         max_words = WORDS_PER_SENTENCE_CAP * sentences
     if n <= sentences and max_words is None:
         return [article.sentences[i] for i in article.candidates]
-    ratings = _RATERS[name](article, sentences)
+    try:
+        ratings = _RATERS[name](article, sentences)
+    except (ArithmeticError, ValueError, LookupError) as exc:
+        # A summary must not fail an article's save: log it and fall back to the lead sentences.
+        logger.warning("summarizer %s failed on a %d-sentence text: %r", name, n, exc, exc_info=True)
+        ratings = [-float(i) for i in range(n)]
     ranked = _top(ratings, n if max_words is not None else sentences)
     picked: list[int] = []
     used = 0
@@ -784,9 +741,7 @@ def summarize(
         used += length
         if len(picked) == sentences:
             break
-    if (
-        not picked
-    ):  # every sentence is longer than the cap: the best one still beats nothing
+    if not picked:  # every sentence is longer than the cap: the best one still beats nothing
         picked = ranked[:1]
     return [article.sentences[article.candidates[p]] for p in sorted(picked)]
 
@@ -829,7 +784,5 @@ def self_check() -> None:
             sentences=1,
         ):
             raise RuntimeError("Chinese summary is empty")
-    except (
-        Exception
-    ) as exc:  # any failure here means summaries would fail on every article
+    except Exception as exc:  # any failure here means summaries would fail on every article
         raise RuntimeError(f"summarizer self-check failed: {exc!r}") from exc

@@ -19,366 +19,52 @@ import warnings
 from collections.abc import Callable, Iterator
 from functools import lru_cache
 
+
+def _words(text: str) -> frozenset[str]:
+    return frozenset(text.split())
+
+
 # Tokens that end in "." without ending a sentence, lower-cased and without the dot. Only words that
 # usually stand before a name or a number belong here: words like "Inc." or "etc." often end a sentence
 # and are handled by the lower-case rule instead ("Acme Inc. said" does not split).
 _ABBREVIATIONS: dict[str, frozenset[str]] = {
-    "en": frozenset(
-        [
-            "mr",
-            "mrs",
-            "ms",
-            "mx",
-            "dr",
-            "prof",
-            "st",
-            "sr",
-            "jr",
-            "mt",
-            "ft",
-            "gen",
-            "col",
-            "lt",
-            "sgt",
-            "capt",
-            "cmdr",
-            "adm",
-            "gov",
-            "sen",
-            "rep",
-            "rev",
-            "hon",
-            "pres",
-            "supt",
-            "insp",
-            "det",
-            "maj",
-            "messrs",
-            "mme",
-            "mlle",
-            "gen",
-            "brig",
-            "cpl",
-            "pte",
-            "sgt",
-            "fr",
-            "vs",
-            "jan",
-            "feb",
-            "apr",
-            "jun",
-            "jul",
-            "aug",
-            "sep",
-            "sept",
-            "oct",
-            "nov",
-            "dec",
-            "approx",
-            "dept",
-            "ave",
-            "blvd",
-            "rd",
-            "no",
-            "nos",
-            "vol",
-            "pp",
-            "fig",
-            "ch",
-            "sec",
-            "art",
-        ]
+    "en": _words(
+        "mr mrs ms mx dr prof st sr jr mt ft gen col lt sgt capt cmdr adm gov sen rep rev hon "
+        "pres supt insp det maj messrs mme mlle gen brig cpl pte sgt fr vs jan feb apr jun jul "
+        "aug sep sept oct nov dec approx dept ave blvd rd no nos vol pp fig ch sec art"
     ),
-    "de": frozenset(
-        [
-            "dr",
-            "prof",
-            "st",
-            "hr",
-            "fr",
-            "frl",
-            "nr",
-            "bzw",
-            "vgl",
-            "ca",
-            "usw",
-            "evtl",
-            "ggf",
-            "inkl",
-            "bspw",
-            "str",
-            "tel",
-            "dipl",
-            "ing",
-            "gebr",
-            "jh",
-            "jhd",
-            "abs",
-            "bd",
-            "ff",
-            "mio",
-            "mrd",
-            "tsd",
-            "max",
-            "min",
-            "geb",
-            "gest",
-            "ehem",
-            "jan",
-            "feb",
-            "mär",
-            "apr",
-            "jun",
-            "jul",
-            "aug",
-            "sep",
-            "sept",
-            "okt",
-            "nov",
-            "dez",
-            "sog",
-            "u",
-            "o",
-            "a",
-            "s",
-            "z",
-        ]
+    "de": _words(
+        "dr prof st hr fr frl nr bzw vgl ca usw evtl ggf inkl bspw str tel dipl ing gebr jh jhd "
+        "abs bd ff mio mrd tsd max min geb gest ehem jan feb mär apr jun jul aug sep sept okt nov "
+        "dez sog u o a s z"
     ),
-    "fr": frozenset(
-        [
-            "m",
-            "mm",
-            "mme",
-            "mlle",
-            "dr",
-            "pr",
-            "st",
-            "ste",
-            "cf",
-            "av",
-            "bd",
-            "env",
-            "no",
-            "vol",
-            "p",
-            "pp",
-            "ch",
-            "janv",
-            "févr",
-            "avr",
-            "juil",
-            "sept",
-            "oct",
-            "nov",
-            "déc",
-        ]
-    ),
-    "es": frozenset(
-        [
-            "sr",
-            "sra",
-            "srta",
-            "dr",
-            "dra",
-            "ud",
-            "uds",
-            "av",
-            "avda",
-            "pág",
-            "núm",
-            "no",
-            "vol",
-            "p",
-            "pp",
-            "ee",
-            "uu",
-            "sto",
-            "sta",
-        ]
-    ),
-    "it": frozenset(
-        [
-            "sig",
-            "sigg",
-            "dott",
-            "prof",
-            "avv",
-            "ing",
-            "arch",
-            "geom",
-            "pag",
-            "no",
-            "n",
-            "vol",
-            "sant",
-        ]
-    ),
-    "pt": frozenset(
-        [
-            "sr",
-            "sra",
-            "srs",
-            "dr",
-            "dra",
-            "av",
-            "prof",
-            "pág",
-            "n",
-            "no",
-            "vol",
-            "sto",
-            "sta",
-        ]
-    ),
-    "nl": frozenset(
-        [
-            "dhr",
-            "mevr",
-            "mr",
-            "dr",
-            "ir",
-            "drs",
-            "prof",
-            "bijv",
-            "ca",
-            "nr",
-            "st",
-            "blz",
-        ]
-    ),
-    "ru": frozenset(
-        [
-            "г",
-            "гг",
-            "ул",
-            "пр",
-            "д",
-            "др",
-            "проф",
-            "см",
-            "стр",
-            "тыс",
-            "млн",
-            "млрд",
-            "руб",
-            "им",
-            "т",
-            "н",
-        ]
-    ),
-    "uk": frozenset(
-        ["ім", "о", "вул", "просп", "бул", "пров", "пл", "г", "р", "див", "п", "с", "м"]
-    ),
-    "pl": frozenset(
-        [
-            "dr",
-            "prof",
-            "mgr",
-            "inż",
-            "ul",
-            "al",
-            "np",
-            "tj",
-            "tzn",
-            "itd",
-            "ks",
-            "św",
-            "nr",
-            "godz",
-            "tys",
-            "mln",
-            "mld",
-        ]
-    ),
-    "cs": frozenset(
-        [
-            "dr",
-            "prof",
-            "ing",
-            "mgr",
-            "mudr",
-            "tzv",
-            "tj",
-            "např",
-            "čís",
-            "č",
-            "str",
-            "sv",
-            "ul",
-        ]
-    ),
+    "fr": _words("m mm mme mlle dr pr st ste cf av bd env no vol p pp ch janv févr avr juil sept oct nov déc"),
+    "es": _words("sr sra srta dr dra ud uds av avda pág núm no vol p pp ee uu sto sta"),
+    "it": _words("sig sigg dott prof avv ing arch geom pag no n vol sant"),
+    "pt": _words("sr sra srs dr dra av prof pág n no vol sto sta"),
+    "nl": _words("dhr mevr mr dr ir drs prof bijv ca nr st blz"),
+    "ru": _words("г гг ул пр д др проф см стр тыс млн млрд руб им т н"),
+    "uk": _words("ім о вул просп бул пров пл г р див п с м"),
+    "pl": _words("dr prof mgr inż ul al np tj tzn itd ks św nr godz tys mln mld"),
+    "cs": _words("dr prof ing mgr mudr tzv tj např čís č str sv ul"),
 }
 _ABBREVIATIONS["sk"] = _ABBREVIATIONS["cs"]
 # Languages that write ordinals and dates as "3. Oktober": a dot after a short number does not end a
 # sentence there.
-_ORDINAL_DOT_LANGUAGES = frozenset(
-    [
-        "de",
-        "da",
-        "no",
-        "nb",
-        "nn",
-        "fi",
-        "cs",
-        "sk",
-        "pl",
-        "hu",
-        "sl",
-        "hr",
-        "sr",
-        "bs",
-        "et",
-        "lv",
-        "lt",
-        "is",
-        "tr",
-    ]
-)
+_ORDINAL_DOT_LANGUAGES = _words("de da no nb nn fi cs sk pl hu sl hr sr bs et lv lt is tr")
 # After a dotted abbreviation ("U.S.", "e.g.") these words start a new sentence ("... in the U.S. The").
-_SENTENCE_STARTERS = frozenset(
-    [
-        "the",
-        "he",
-        "she",
-        "it",
-        "they",
-        "we",
-        "i",
-        "but",
-        "and",
-        "this",
-        "that",
-        "these",
-        "those",
-        "there",
-        "a",
-        "an",
-        "in",
-        "on",
-        "at",
-        "after",
-        "its",
-        "his",
-        "her",
-        "their",
-        "our",
-    ]
+_SENTENCE_STARTERS = _words(
+    "the he she it they we i but and this that these those there a an in on at after its his her their our"
 )
 
 _CLOSERS = "\"'”’“»)]}」』）】〕"
 # Latin terminators need whitespace after them; PTB's closing quote '' (separated by a space in the
 # CNN/DailyMail corpus) stays with the sentence it closes.
-_LATIN_END = re.compile(
-    r"[.!?…‼⁇⁈⁉\u037e]+[" + re.escape(_CLOSERS) + r"]*(?:\s+'')?(?=\s)"
-)
+_LATIN_END = re.compile(r"[.!?…‼⁇⁈⁉\u037e]+[" + re.escape(_CLOSERS) + r"]*(?:\s+'')?(?=\s)")
 _CJK_END = re.compile(
-    r"(?:[。！？｡]+|(?<=[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff])[!?]+)["
-    + re.escape(_CLOSERS)
-    + r"]*"
+    r"(?:[。！？｡]+|(?<=[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff])[!?]+)[" + re.escape(_CLOSERS) + r"]*"
 )
-_CJK_CHAR = re.compile(
-    r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff]"
-)
+_CJK_CHAR = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff]")
 _DOTTED = re.compile(r"^(?:[^\W\d_]{1,2}\.)+[^\W\d_]{1,2}$")
 _LAST_TOKEN = re.compile(r"(\S*)\.$")
 _WORD = re.compile(r"[^\W\d_]+(?:['’\-][^\W\d_]+)*")
@@ -403,9 +89,7 @@ def line_spans(text: str) -> Iterator[tuple[int, int]]:
             yield start, end
 
 
-def _ends_sentence(
-    line: str, dot_end: int, after: int, language: str, cased: bool
-) -> bool:
+def _ends_sentence(line: str, dot_end: int, after: int, language: str, cased: bool) -> bool:
     """Whether the terminator match ending at ``dot_end`` (next word at ``after``) ends a sentence."""
     terminator = line[:dot_end].rstrip(_CLOSERS + " ")
     if not terminator.endswith("."):
@@ -418,9 +102,12 @@ def _ends_sentence(
     next_word = _WORD.match(line, after)
     if token:
         lower = token.lower()
-        if lower in _ABBREVIATIONS.get(language, _ABBREVIATIONS["en"]) and (
-            lower not in {"no", "nos", "vol", "pp", "fig", "ch", "sec", "art", "n", "p"}
-            or next_char.isdigit()
+        # "FT." or "NO." in capitals is an acronym or a word, not the abbreviation "Ft." / "No.".
+        is_acronym = len(token) > 1 and token.isupper()
+        if (
+            not is_acronym
+            and lower in _ABBREVIATIONS.get(language, _ABBREVIATIONS["en"])
+            and (lower not in {"no", "nos", "vol", "pp", "fig", "ch", "sec", "art", "n", "p"} or next_char.isdigit())
         ):
             return False
         if len(token) == 1 and token.isalpha() and token.isupper():
@@ -451,9 +138,7 @@ def split_line(line: str, language: str = "en") -> list[tuple[int, int]]:
         after = match.end()
         while after < len(line) and line[after].isspace():
             after += 1
-        if after < len(line) and _ends_sentence(
-            line, match.end(), after, language, cased
-        ):
+        if after < len(line) and _ends_sentence(line, match.end(), after, language, cased):
             cuts.append(match.end())
     if _CJK_CHAR.search(line):
         cuts.extend(m.end() for m in _CJK_END.finditer(line) if m.end() < len(line))
@@ -495,9 +180,7 @@ def _jieba() -> Callable[[str], list[str]]:
         warnings.simplefilter("ignore", UserWarning)
         import jieba
 
-    jieba.setLogLevel(
-        logging.WARNING
-    )  # it logs dictionary loading at INFO on first use
+    jieba.setLogLevel(logging.WARNING)  # it logs dictionary loading at INFO on first use
     return jieba.lcut
 
 
@@ -542,9 +225,7 @@ class SumyTokenizer:
 
     def to_sentences(self, paragraph: str) -> tuple[str, ...]:
         """Sentences of ``paragraph`` (str) as a tuple of stripped strings."""
-        return tuple(
-            paragraph[a:b] for a, b, _ in sentence_spans(paragraph, self._code)
-        )
+        return tuple(paragraph[a:b] for a, b, _ in sentence_spans(paragraph, self._code))
 
     def to_words(self, sentence: str) -> tuple[str, ...]:
         """Words of ``sentence`` (str) as a tuple of strings, punctuation and numbers left out."""

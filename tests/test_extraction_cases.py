@@ -66,9 +66,7 @@ CASES_DIR = SHARED / "cases"
 def _case_names() -> list[str]:
     # Collected at import time (parametrize needs names); the fixture still fails clearly when
     # the folder is missing.
-    return sorted(
-        p.name.removesuffix(".expect.json") for p in CASES_DIR.glob("*.expect.json")
-    )
+    return sorted(p.name.removesuffix(".expect.json") for p in CASES_DIR.glob("*.expect.json"))
 
 
 def _load(cases_dir: Path, name: str) -> dict:

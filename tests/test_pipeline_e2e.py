@@ -11,6 +11,7 @@ import json
 import time
 
 import pytest
+from django.conf import settings
 from django.contrib.auth import get_user_model
 
 from reader.models import Article
@@ -47,7 +48,9 @@ def wait_until_final(ids: list[int], timeout: float) -> list[Article]:
 
 
 def assert_summary_is_sentences_of_text(article: Article) -> list[dict]:
-    summary = Summary.objects.get(article=article, algorithm="lexrank", sentence_count=3)
+    summary = Summary.objects.get(
+        article=article, algorithm=settings.DIGEST_SUMMARY_ALGORITHM, sentence_count=settings.DIGEST_SUMMARY_SENTENCES
+    )
     assert summary.status == Summary.Status.READY
     starts = [s["start"] for s in summary.sentences]
     assert starts == sorted(starts), "summary sentences keep document order"

@@ -63,9 +63,7 @@ def make(
         **fields,
     )
     for name in tags:
-        tag = Tag.objects.filter(
-            owner=owner, name__iexact=name
-        ).first() or Tag.objects.create(owner=owner, name=name)
+        tag = Tag.objects.filter(owner=owner, name__iexact=name).first() or Tag.objects.create(owner=owner, name=name)
         article.tags.add(tag)
     if index:
         index_article(article.pk)
@@ -91,9 +89,7 @@ def found(user, query) -> list[int]:
 
 
 def test_title_match_ranks_above_a_passing_mention(alice):
-    mention = make(
-        alice, title="Weekly notes", text=FILLER + " A volcano was mentioned once."
-    )
+    mention = make(alice, title="Weekly notes", text=FILLER + " A volcano was mentioned once.")
     about = make(
         alice,
         title="The volcano erupts again",
@@ -110,8 +106,7 @@ def test_more_occurrences_rank_higher(alice):
     once = make(alice, text="Glaciers are retreating. " + FILLER)
     often = make(
         alice,
-        text="Glaciers are retreating. Glaciers feed rivers. Some glaciers are gone. "
-        + FILLER,
+        text="Glaciers are retreating. Glaciers feed rivers. Some glaciers are gone. " + FILLER,
     )
     assert found(alice, "glaciers") == [often.pk, once.pk]
 
@@ -145,9 +140,7 @@ def test_title_site_tag_and_summary_are_searched(alice):
     plain = make(alice, text=text)
     summarized = make(alice, text=text, index=False)
     summarize(summarized, ["The harbour reopened after repairs."])
-    summarize(
-        plain, ["The harbour reopened after repairs."], status=Summary.Status.PENDING
-    )
+    summarize(plain, ["The harbour reopened after repairs."], status=Summary.Status.PENDING)
     index_article(summarized.pk)
     index_article(plain.pk)
     assert found(alice, "harbour") == [summarized.pk, plain.pk]
@@ -155,9 +148,7 @@ def test_title_site_tag_and_summary_are_searched(alice):
 
 def test_title_match_snippet_falls_back_to_title_or_text(alice):
     make(alice, title="Tides & moons", text=FILLER, tags=["Oceans"])
-    assert (
-        "<mark>Tides</mark> &amp; moons" in search(alice, "tides").hits[0].snippet_html
-    )
+    assert "<mark>Tides</mark> &amp; moons" in search(alice, "tides").hits[0].snippet_html
     tag_hit = search(alice, "oceans").hits[0]
     assert tag_hit.snippet_html.startswith("The committee met")
 
@@ -168,10 +159,7 @@ def test_phrase_matches_words_in_order_only(alice):
     assert found(alice, '"quick brown"') == [in_order.pk]
     assert sorted(found(alice, "quick brown ")) == sorted(found(alice, "brown quick "))
     assert len(found(alice, "quick brown ")) == 2
-    assert (
-        "<mark>quick brown</mark>"
-        in search(alice, '"quick brown"').hits[0].snippet_html
-    )
+    assert "<mark>quick brown</mark>" in search(alice, '"quick brown"').hits[0].snippet_html
 
 
 def test_last_word_is_a_prefix_while_typing(alice):
@@ -186,9 +174,7 @@ def test_last_word_is_a_prefix_while_typing(alice):
 
 
 def test_accents_are_folded(alice):
-    cafe = make(
-        alice, title="Le café du coin", text="Un café crème, s'il vous plaît. " + FILLER
-    )
+    cafe = make(alice, title="Le café du coin", text="Un café crème, s'il vous plaît. " + FILLER)
     assert found(alice, "cafe") == [cafe.pk]
     assert found(alice, "CAFÉ") == [cafe.pk]
     assert "<mark>café</mark>" in search(alice, "cafe").hits[0].snippet_html
@@ -268,33 +254,23 @@ def test_filters_combine_with_search(alice):
     def ids(query):
         return sorted(found(alice, query))
 
-    assert ids("apples is:unread") == sorted(
-        [unread.pk, archived.pk, failed.pk, pending.pk]
-    )
+    assert ids("apples is:unread") == sorted([unread.pk, archived.pk, failed.pk, pending.pk])
     assert ids("apples is:archived") == [archived.pk]
     assert ids("apples is:favourite") == ids("apples is:favorite") == [archived.pk]
     assert ids("apples is:failed") == [failed.pk]
     assert ids("apples is:pending") == [pending.pk]
     assert ids("apples tag:fruit") == ids("tag:FRUIT apples") == [unread.pk]
-    assert (
-        ids("apples site:example.org")
-        == ids("site:orchard.example.org apples")
-        == [read.pk]
-    )
+    assert ids("apples site:example.org") == ids("site:orchard.example.org apples") == [read.pk]
     assert ids("apples lang:de") == [read.pk]
     assert ids("apples is:unread is:archived") == [archived.pk]
-    assert ids("tag:fruit") == sorted(
-        [unread.pk, Article.objects.get(title="Pears").pk]
-    )
+    assert ids("tag:fruit") == sorted([unread.pk, Article.objects.get(title="Pears").pk])
     assert ids('tag:"no such tag" apples') == []
     parsed = search(alice, "apples is:unread").filters
     assert parsed.flags == {"unread"} and parsed.text == "apples"
 
 
 def test_parse_query_separates_text_and_filters():
-    parsed = parse_query(
-        'is:unread tag:"to read" site:https://www.Example.com/x lang:DE big "red fox" is:nope'
-    )
+    parsed = parse_query('is:unread tag:"to read" site:https://www.Example.com/x lang:DE big "red fox" is:nope')
     assert parsed.flags == {"unread"}
     assert parsed.tags == ("to read",)
     assert parsed.sites == ("example.com",)
@@ -354,9 +330,7 @@ def test_malformed_queries_never_raise(alice, query):
 
 
 def test_operator_words_are_searched_as_plain_words(alice):
-    otter = make(
-        alice, title="Otter facts", text="NEAR the river an otter swims. " + FILLER
-    )
+    otter = make(alice, title="Otter facts", text="NEAR the river an otter swims. " + FILLER)
     assert found(alice, "NEAR otter") == [otter.pk]
     assert found(alice, "otter*") == [otter.pk]
     assert found(alice, '"otter swims') == [otter.pk]
@@ -397,17 +371,13 @@ def test_paging_and_total(alice):
     first = search(alice, "meteor", limit=5)
     second = search(alice, "meteor", limit=5, offset=5)
     assert first.total == 7 and len(first.hits) == 5 and len(second.hits) == 2
-    assert sorted(h.article.pk for h in first.hits + second.hits) == sorted(
-        a.pk for a in articles
-    )
+    assert sorted(h.article.pk for h in first.hits + second.hits) == sorted(a.pk for a in articles)
     assert search(alice, "meteor", offset=50).hits == []
 
 
 def test_search_runs_a_fixed_number_of_queries(alice, django_assert_num_queries):
     for i in range(12):
-        article = make(
-            alice, title=f"Harvest {i}", text=f"Harvest moon number {i}. " + FILLER
-        )
+        article = make(alice, title=f"Harvest {i}", text=f"Harvest moon number {i}. " + FILLER)
         summarize(article, [f"Harvest moon number {i}."])
     make(alice, title="Lonely walrus")
     # The ranked ids with the total, the articles, their summaries.
@@ -415,10 +385,9 @@ def test_search_runs_a_fixed_number_of_queries(alice, django_assert_num_queries)
         assert len(search(alice, "walrus").hits) == 1
     with django_assert_num_queries(3):
         assert len(search(alice, "harvest moon").hits) == 12
-    # Filters add one query: the ids of the articles that pass them.
-    with django_assert_num_queries(4):
+    with django_assert_num_queries(3):
         assert len(search(alice, "harvest is:unread").hits) == 12
-    with django_assert_num_queries(4):
+    with django_assert_num_queries(3):
         assert len(search(alice, "walrus is:unread").hits) == 1
     with django_assert_num_queries(3):
         assert len(search(alice, "is:unread", limit=10).hits) == 10
@@ -431,10 +400,7 @@ def test_common_words_rank_the_newest_matches(alice, monkeypatch):
 
     monkeypatch.setattr(reader.search, "RANK_WINDOW", 5)
     old = make(alice, title="Kestrel kestrel kestrel", text="Kestrel. " + FILLER)
-    newer = [
-        make(alice, title=f"Note {i}", text="A kestrel flew by. " + FILLER)
-        for i in range(6)
-    ]
+    newer = [make(alice, title=f"Note {i}", text="A kestrel flew by. " + FILLER) for i in range(6)]
     results = search(alice, "kestrel")
     assert results.total is None  # more matches than ranked
     assert old.pk not in [h.article.pk for h in results.hits]
@@ -442,3 +408,15 @@ def test_common_words_rank_the_newest_matches(alice, monkeypatch):
     assert search(alice, "kestrel is:unread tag:x").total == 0
     assert search(alice, "flew").total is None
     assert search(alice, '"kestrel kestrel"').total == 1
+
+
+def test_rebuild_command(alice):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    article = make(alice, title="Narwhal sightings", index=False)
+    out = StringIO()
+    call_command("rebuild_search_index", stdout=out)
+    assert "Indexed 1 articles" in out.getvalue()
+    assert found(alice, "narwhal") == [article.pk]

@@ -83,9 +83,7 @@ def test_lower_cased_ptb_text_still_splits() -> None:
 
 
 def test_cjk_sentences_split_without_spaces_and_keep_an_unpunctuated_end() -> None:
-    assert _texts(
-        split_sentences("东京今天晴。明天会下雨吗？会的！最后一句没有句号", "zh")
-    ) == [
+    assert _texts(split_sentences("东京今天晴。明天会下雨吗？会的！最后一句没有句号", "zh")) == [
         "东京今天晴。",
         "明天会下雨吗？",
         "会的！",
@@ -105,16 +103,12 @@ def test_cjk_sentences_split_without_spaces_and_keep_an_unpunctuated_end() -> No
 def test_every_algorithm_gives_sentences_of_the_text_in_document_order(
     algorithm: str,
 ) -> None:
-    summary = summarize(
-        STORY, algorithm=algorithm, sentences=3, title="Riverside park approved"
-    )
+    summary = summarize(STORY, algorithm=algorithm, sentences=3, title="Riverside park approved")
     assert len(summary) == 3
     assert set(summary) <= set(split_sentences(STORY))
     assert [s.start for s in summary] == sorted(s.start for s in summary)
     # Headings are never summary sentences.
-    assert not {"City council approves new riverside park", "Related stories"} & set(
-        _texts(summary)
-    )
+    assert not {"City council approves new riverside park", "Related stories"} & set(_texts(summary))
 
 
 @pytest.mark.parametrize("algorithm", summarizer.ALGORITHMS)
@@ -131,9 +125,7 @@ def test_every_algorithm_gives_sentences_of_the_text_in_document_order(
         "Ünïcödé ñame. 東京 한국어 text here.\n" * 3,
     ],
 )
-def test_odd_text_never_raises_and_returns_at_most_what_is_there(
-    algorithm: str, text: str
-) -> None:
+def test_odd_text_never_raises_and_returns_at_most_what_is_there(algorithm: str, text: str) -> None:
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         summary = summarize(text, algorithm=algorithm, sentences=3)
@@ -157,9 +149,7 @@ def test_edmundson_is_offered_only_when_configured() -> None:
     try:
         assert "edmundson" in summarizer.ALGORITHMS
         summary = summarize(STORY, algorithm="edmundson", sentences=2, max_words=None)
-        assert summary == summarizer.sumy_reference(
-            STORY, algorithm="edmundson", sentences=2
-        )
+        assert summary == summarizer.sumy_reference(STORY, algorithm="edmundson", sentences=2)
         assert len(summary) == 2
     finally:
         summarizer.configure_edmundson([], [])
@@ -167,11 +157,7 @@ def test_edmundson_is_offered_only_when_configured() -> None:
 
 
 def test_word_cap_skips_a_run_on_sentence_for_the_next_best() -> None:
-    run_on = (
-        "The council said the park "
-        + "and the river and the docks " * 12
-        + "would open soon."
-    )
+    run_on = "The council said the park " + "and the river and the docks " * 12 + "would open soon."
     text = STORY.replace("Related stories\n", run_on + "\n")
     capped = summarize(text, algorithm="reduction", sentences=2, max_words=40)
     uncapped = summarize(text, algorithm="reduction", sentences=2, max_words=None)
@@ -229,10 +215,7 @@ def test_sumy_stemmer_and_stop_words_are_used() -> None:
     german = summarizer._language("de")
     assert german.stem("häuser") == "haus" and "und" in german.stop_words
     assert summarizer._language("xx").stop_words == frozenset()
-    assert (
-        "de" in summarizer.supported_languages()
-        and "zh" in summarizer.supported_languages()
-    )
+    assert "de" in summarizer.supported_languages() and "zh" in summarizer.supported_languages()
 
 
 def test_only_the_first_candidates_are_scored() -> None:
@@ -262,27 +245,15 @@ def test_self_check_passes_here_and_names_a_missing_numpy() -> None:
 
 
 def _bbc_articles(shared_dir: Path, count: int) -> list[tuple[str, str]]:
-    files = sorted(
-        (
-            shared_dir
-            / "bench"
-            / "summarization"
-            / "bbc-news-summary"
-            / "News Articles"
-        ).glob("*/*.txt")
-    )
+    files = sorted((shared_dir / "bench" / "summarization" / "bbc-news-summary" / "News Articles").glob("*/*.txt"))
     articles = []
     for path in files[:: len(files) // count][:count]:
         title, _, body = path.read_bytes().decode("utf-8", "replace").partition("\n")
-        articles.append(
-            (title, "\n".join(line for line in body.splitlines() if line.strip()))
-        )
+        articles.append((title, "\n".join(line for line in body.splitlines() if line.strip())))
     return articles
 
 
-@pytest.mark.parametrize(
-    "algorithm", [a for a in summarizer.SUMY_ALGORITHMS if a != "lsa"]
-)
+@pytest.mark.parametrize("algorithm", [a for a in summarizer.SUMY_ALGORITHMS if a != "lsa"])
 def test_same_sentences_as_sumy(shared_dir: Path, algorithm: str) -> None:
     cases = [("", STORY), *_bbc_articles(shared_dir, 12)]
     cases.append(
@@ -325,8 +296,19 @@ def test_lsa_ranks_equal_sumys_svd_ranks(shared_dir: Path) -> None:
         document = summarizer.sumy_document(article)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            matrix = lsa._compute_term_frequency(
-                lsa._create_matrix(document, lsa._create_dictionary(document))
-            )
+            matrix = lsa._compute_term_frequency(lsa._create_matrix(document, lsa._create_dictionary(document)))
         _, sigma, v = np.linalg.svd(matrix, full_matrices=False)
         assert np.allclose(summarizer._lsa(article), lsa._compute_ranks(sigma, v))
+
+
+def test_sumy_parser_with_our_tokenizer_needs_no_punkt(cases_dir: Path) -> None:
+    from sumy.parsers.plaintext import PlaintextParser
+    from sumy.summarizers.lex_rank import LexRankSummarizer
+
+    from summaries.tokenizers import SumyTokenizer
+
+    text = (cases_dir / "24-nltk-punkt-missing.txt").read_text(encoding="utf-8")
+    document = PlaintextParser.from_string(text, SumyTokenizer("en")).document
+    assert len(document.sentences) == 6
+    assert str(document.sentences[0]).startswith("Dr. Helen Okoro opened")
+    assert len(LexRankSummarizer()(document, 2)) == 2

@@ -61,15 +61,11 @@ def test_case(cases_dir: Path, name: str) -> None:
     assert expect_path.is_file(), f"no summarizer cases found in {cases_dir}"
     expect = json.loads(expect_path.read_text(encoding="utf-8"))
     unknown = expect.keys() - CHECKED - DESCRIPTIVE - PIPELINE_ONLY
-    assert not unknown, (
-        f"{name}: expect keys this test does not know: {sorted(unknown)}"
-    )
+    assert not unknown, f"{name}: expect keys this test does not know: {sorted(unknown)}"
 
     texts = _texts(cases_dir, expect)
     language = expect.get("summary_language", "en")
-    requested = expect.get(
-        "summary_sentences_requested", expect.get("summary_sentences", 3)
-    )
+    requested = expect.get("summary_sentences_requested", expect.get("summary_sentences", 3))
     algorithms = [*summarizer.ALGORITHMS, *expect.get("summarizers", [])]
     assert set(expect.get("summarizers", [])) <= set(summarizer.ALGORITHMS)
 
@@ -80,18 +76,14 @@ def test_case(cases_dir: Path, name: str) -> None:
         sentences = summarizer.split_sentences(text, language)
         assert all(text[s.start : s.end] == s.text for s in sentences)
         if "sentence_count" in expect:
-            assert len(sentences) == expect["sentence_count"], [
-                s.text for s in sentences
-            ]
+            assert len(sentences) == expect["sentence_count"], [s.text for s in sentences]
         for prefix in expect.get("sentences_must_not_start_with", []):
             assert not [s.text for s in sentences if s.text.startswith(prefix)], prefix
         for must in expect.get("doc_sentences_must_include", []):
             assert any(must in s.text for s in sentences), must
 
         for algorithm in dict.fromkeys(algorithms):
-            summary = summarizer.summarize(
-                text, language=language, algorithm=algorithm, sentences=requested
-            )
+            summary = summarizer.summarize(text, language=language, algorithm=algorithm, sentences=requested)
             assert set(summary) <= set(sentences), (algorithm, label)
             assert summary == sorted(summary, key=lambda s: s.start), (algorithm, label)
             if "expected_max_sentences" in expect:

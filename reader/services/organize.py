@@ -22,7 +22,7 @@ from django.db import IntegrityError, transaction
 from django.db.models.functions import Lower
 from django.utils import timezone
 
-from reader.models import Article, Tag
+from reader.models import Article, ReaderPreferences, Tag
 
 log = logging.getLogger(__name__)
 
@@ -251,3 +251,31 @@ def apply_action(*, user, action: str, article_ids: Iterable[int | str], names: 
     if action in ("tag", "untag"):
         return service(user=user, article_ids=article_ids, names=names)
     return service(user=user, article_ids=article_ids)
+
+
+FONT_SIZES = (14, 28)  # smallest and largest reader text size, CSS pixels (as the preferences form)
+
+
+@transaction.atomic
+def set_reader_look(*, user, theme: str | None = None, font: str | None = None, font_size=None) -> ReaderPreferences:
+    """Save the reader view's look for ``user``: ``theme`` (system, light, dark, sepia), ``font``
+    (serif, sans), ``font_size`` (CSS pixels, clamped to ``FONT_SIZES``). None or an unknown value
+    leaves that choice as it was. Returns the saved preferences."""
+    prefs, _ = ReaderPreferences.objects.get_or_create(user=user)
+    fields: list[str] = []
+    if theme in ReaderPreferences.Theme.values:
+        prefs.theme = theme
+        fields.append("theme")
+    if font in ReaderPreferences.Font.values:
+        prefs.font = font
+        fields.append("font")
+    try:
+        size = int(font_size) if font_size not in (None, "") else None
+    except (TypeError, ValueError):
+        size = None
+    if size is not None:
+        prefs.font_size = min(max(size, FONT_SIZES[0]), FONT_SIZES[1])
+        fields.append("font_size")
+    if fields:
+        prefs.save(update_fields=fields)
+    return prefs

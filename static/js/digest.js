@@ -1,6 +1,8 @@
 // Small enhancements on top of htmx; every page works without this file.
 (function () {
   "use strict";
+  document.documentElement.classList.add("js");
+
   // A summary sentence opens the full text and scrolls to where the sentence sits in it.
   document.addEventListener("htmx:afterSettle", function (event) {
     var config = event.detail.requestConfig;
@@ -12,5 +14,140 @@
       target.scrollIntoView({ block: "center" });
       target.classList.add("flash");
     }
+  });
+
+  // The reader's look, saved by the quick controls: the server answers with the values to apply.
+  document.addEventListener("digest:look", function (event) {
+    var look = event.detail || {};
+    if (look.theme) document.body.dataset.theme = look.theme;
+    if (look.font) document.body.dataset.font = look.font;
+    if (look.size) document.body.style.setProperty("--reader-size", look.size + "px");
+  });
+
+  // --- Selection for bulk actions -----------------------------------------------------------
+  function boxes() {
+    return Array.prototype.slice.call(document.querySelectorAll("input.select[form=bulk-form]"));
+  }
+  function updateSelection() {
+    var form = document.getElementById("bulk-form");
+    if (!form) return;
+    var checked = boxes().filter(function (b) { return b.checked; }).length;
+    form.classList.toggle("active", checked > 0);
+    var label = form.querySelector(".selected-count");
+    if (label) label.textContent = checked ? checked + " selected" : "Select";
+    var all = form.querySelector("[data-select-all]");
+    if (all) all.checked = checked > 0 && checked === boxes().length;
+  }
+  document.addEventListener("change", function (event) {
+    var el = event.target;
+    if (el.matches && el.matches("[data-select-all]")) {
+      boxes().forEach(function (b) { b.checked = el.checked; });
+    }
+    if (el.matches && (el.matches("[data-select-all]") || el.matches("input.select"))) updateSelection();
+  });
+  document.addEventListener("htmx:afterSettle", updateSelection);
+
+  // --- Keyboard shortcuts ---------------------------------------------------------------------
+  var current = null; // id of the row the keys act on
+  function rows() {
+    return Array.prototype.slice.call(document.querySelectorAll("[data-row]"));
+  }
+  function currentRow() {
+    var row = current ? document.getElementById(current) : null;
+    if (row) return row;
+    var all = rows();
+    return all.length === 1 ? all[0] : null; // the article page
+  }
+  function focusRow(row) {
+    rows().forEach(function (r) { r.classList.remove("kb-focus"); });
+    if (!row) return;
+    row.classList.add("kb-focus");
+    if (row.tabIndex < 0 || row.hasAttribute("tabindex")) row.focus({ preventScroll: true });
+    row.scrollIntoView({ block: "nearest" });
+    current = row.id;
+  }
+  function move(step) {
+    var all = rows();
+    if (!all.length) return;
+    var index = all.indexOf(currentRow());
+    var next = index < 0 ? (step > 0 ? 0 : all.length - 1) : Math.min(all.length - 1, Math.max(0, index + step));
+    focusRow(all[next]);
+  }
+  function press(selector) {
+    var row = currentRow();
+    var el = row && row.querySelector(selector);
+    if (el) el.click();
+  }
+  function typing(el) {
+    if (!el || !el.tagName) return false;
+    return /^(INPUT|TEXTAREA|SELECT)$/.test(el.tagName) || el.isContentEditable;
+  }
+  // A row swapped by htmx (archived, favourite, undo) keeps the keyboard focus.
+  document.addEventListener("htmx:afterSettle", function () {
+    if (!current) return;
+    var row = document.getElementById(current);
+    if (row && !row.classList.contains("kb-focus")) {
+      row.classList.add("kb-focus");
+      if (document.activeElement === document.body || !document.activeElement) row.focus({ preventScroll: true });
+    }
+  });
+  document.addEventListener("click", function (event) {
+    var help = event.target.closest && event.target.closest("[data-shortcuts]");
+    if (help) showHelp();
+    var row = event.target.closest && event.target.closest("[data-row]");
+    if (row && row.id) {
+      current = row.id;
+      rows().forEach(function (r) { r.classList.toggle("kb-focus", r === row); });
+    }
+  });
+  function showHelp() {
+    var dialog = document.getElementById("shortcuts");
+    if (dialog && !dialog.open && dialog.showModal) dialog.showModal();
+  }
+  document.addEventListener("keydown", function (event) {
+    if (event.ctrlKey || event.metaKey || event.altKey || event.defaultPrevented) return;
+    if (typing(event.target)) {
+      if (event.key === "Escape") event.target.blur();
+      return;
+    }
+    var dialog = document.getElementById("shortcuts");
+    if (dialog && dialog.open) return;
+    switch (event.key) {
+      case "j": move(1); break;
+      case "k": move(-1); break;
+      case "o": {
+        var row = currentRow();
+        var link = row && row.querySelector("[data-open]");
+        if (!link) return;
+        window.location.href = link.href;
+        break;
+      }
+      case "s": press(".toggle a:not([aria-current])"); break;
+      case "a": press("[data-key=a]"); break;
+      case "f": press("[data-key=f]"); break;
+      case "u": press("[data-key=u]"); break;
+      case "x": {
+        var box = currentRow() && currentRow().querySelector("input.select");
+        if (!box) return;
+        box.checked = !box.checked;
+        updateSelection();
+        break;
+      }
+      case "/": {
+        var search = document.getElementById("q");
+        if (!search) return;
+        search.focus();
+        search.select();
+        break;
+      }
+      case "?": showHelp(); break;
+      default: return;
+    }
+    event.preventDefault();
+  });
+  document.addEventListener("DOMContentLoaded", function () {
+    var help = document.querySelector("[data-shortcuts]");
+    if (help) help.hidden = false;
+    updateSelection();
   });
 })();

@@ -18,6 +18,8 @@ class Command(BaseCommand):
     )
     # Tests pass a file object as stdin through call_command.
     stealth_options = ("stdin",)
+    # Needs neither the database nor URLs; a batch run should not depend on the rest of the app.
+    requires_system_checks: list[str] = []
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument(
@@ -31,12 +33,8 @@ class Command(BaseCommand):
             default=summarizer.DEFAULT_SENTENCES,
             help="sentences per summary",
         )
-        parser.add_argument(
-            "--language", default="en", help="ISO 639-1 code of the text (default en)"
-        )
-        parser.add_argument(
-            "--jsonl", metavar="FILE", help="JSON-lines input file ('-' for stdin)"
-        )
+        parser.add_argument("--language", default="en", help="ISO 639-1 code of the text (default en)")
+        parser.add_argument("--jsonl", metavar="FILE", help="JSON-lines input file ('-' for stdin)")
 
     def handle(self, *args: Any, **options: Any) -> None:
         algorithm = options["algorithm"].strip().lower()
@@ -84,12 +82,6 @@ class Command(BaseCommand):
                 if not isinstance(item, dict) or not isinstance(text, str):
                     raise TypeError("text must be a string")
             except (ValueError, KeyError, TypeError) as exc:
-                raise CommandError(
-                    f'line {number}: expected {{"id", "text", "language"?}}: {exc}'
-                ) from exc
+                raise CommandError(f'line {number}: expected {{"id", "text", "language"?}}: {exc}') from exc
             sentences = run(text, item.get("language") or language)
-            self.stdout.write(
-                json.dumps(
-                    {"id": item.get("id"), "sentences": sentences}, ensure_ascii=False
-                )
-            )
+            self.stdout.write(json.dumps({"id": item.get("id"), "sentences": sentences}, ensure_ascii=False))

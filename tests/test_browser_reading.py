@@ -1,0 +1,322 @@
+"""The reading list in a real browser: search as you type, archive with undo, keyboard, the reader view.
+
+Articles are written straight into the database (ready, with text and a summary), so these tests
+need no worker; the browser talks to ``live_server``.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.utils import timezone
+
+from reader.models import Article, ReaderPreferences
+from reader.services import organize
+from summaries.models import Summary
+from tests.browser import chromium_browser
+from tests.test_browser import wait_for_htmx
+
+SCREENSHOTS = Path(__file__).resolve().parent.parent / "docs" / "screenshots"
+SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+STORIES = [
+    (
+        "Glaciers in the Alps lost a tenth of their ice in two summers",
+        "alpine.example.org",
+        ["Switzerland's glaciers shrank faster than at any time since records began, scientists said on Monday.",
+         "The two hot summers melted about ten percent of the remaining ice. Researchers measured the loss at "
+         "more than one hundred sites across the Alps.",
+         "Small glaciers below three thousand metres are expected to vanish within decades. Ski resorts and "
+         "hydropower plants that depend on meltwater are already planning for the change.",
+         "The team said only a sharp cut in emissions could save the largest glaciers."],
+        ["science", "climate"],
+    ),
+    (
+        "City council approves a larger budget for parks and new trails",
+        "citynews.example.com",
+        ["The council voted eight to three on Tuesday to raise the parks budget by a fifth.",
+         "The money pays for two new trails along the river and more benches and shade trees. Residents had "
+         "asked for both at a series of public meetings last spring.",
+         "Critics said the plan does little for neighbourhoods without any park at all. The mayor said work "
+         "on the trails starts in March."],
+        ["local"],
+    ),
+    (
+        "How a small bakery learned to make sourdough at scale",
+        "food.example.net",
+        ["The bakery started with one oven and a starter kept alive in a kitchen cupboard.",
+         "Ten years later it bakes four thousand loaves a day. The owners say the secret is patience: the "
+         "dough rests for a full day before it is shaped.",
+         "They still feed the original starter every morning, by hand."],
+        [],
+    ),
+    (
+        "Researchers build a battery that charges in five minutes",
+        "tech.example.com",
+        ["A team of engineers reported a battery cell that reaches eighty percent charge in five minutes.",
+         "The design uses a new electrode coating that keeps lithium from forming needles. Such needles "
+         "shorten the life of fast-charged cells and can cause fires.",
+         "The cells kept most of their capacity after two thousand cycles in the laboratory."],
+        ["science"],
+    ),
+]
+
+
+def make_story(owner, n: int, title: str, site: str, paragraphs: list[str], tags: list[str]) -> Article:
+    text = "\n".join(paragraphs)
+    article = Article.objects.create(
+        owner=owner,
+        url=f"https://{site}/story-{n}",
+        canonical_url=f"https://{site}/story-{n}",
+        final_url=f"https://{site}/story-{n}",
+        site=site,
+        status=Article.Status.READY,
+        title=title,
+        authors=["Dana Reporter"],
+        published_at=timezone.now() - timedelta(days=n),
+        language="en",
+        text=text,
+        word_count=len(text.split()),
+    )
+    sentences = [paragraphs[0], paragraphs[1].split(". ")[0] + "."]
+    spans = [{"text": s, "start": text.index(s), "end": text.index(s) + len(s)} for s in sentences]
+    Summary.objects.create(
+        article=article, algorithm="lexrank", sentence_count=3, status=Summary.Status.READY, sentences=spans
+    )
+    if tags:
+        organize.add_tags(user=owner, article_ids=[article.pk], names=tags)
+    else:
+        from reader.services.articles import update_search_index
+
+        update_search_index(article.pk)
+    return article
+
+
+@pytest.fixture
+def reader_user():
+    user = get_user_model().objects.create_user("cara", password="pw-cara-12345")
+    # saved oldest first, so the first story is at the top of the list
+    made = [make_story(user, n, *story) for n, story in reversed(list(enumerate(STORIES)))]
+    user.stories = list(reversed(made))
+    return user
+
+
+def log_in(page, base_url: str, next_path: str = "/") -> None:
+    page.goto(f"{base_url}/accounts/login/?next={next_path}")
+    page.fill("#id_username", "cara")
+    page.fill("#id_password", "pw-cara-12345")
+    page.click("button[type=submit]")
+    page.wait_for_url(f"{base_url}{next_path}")
+
+
+def test_search_as_you_type(live_server, reader_user):
+    with chromium_browser() as browser:
+        page = browser.new_page(viewport={"width": 1000, "height": 900})
+        log_in(page, live_server.url)
+        assert page.locator("article.row").count() == 4
+        page.evaluate("window.__sameDocument = true")
+        page.locator("#q").press_sequentially("glacie", delay=60)
+        page.wait_for_function("document.querySelectorAll('article.row').length === 1")
+        wait_for_htmx(page)
+        row = page.locator("article.row")
+        assert "Glaciers in the Alps" in row.locator("h2").inner_text()
+        marks = row.locator(".snippet mark").all_inner_texts()
+        assert marks and all(m.lower().startswith("glacie") for m in marks)  # the match, highlighted
+        assert "q=glacie" in page.url  # the address can be shared and reloaded
+        assert page.evaluate("window.__sameDocument") is True
+        assert "1 result" in page.locator(".filters").inner_text()
+
+        # filters typed in the box combine with the words
+        page.fill("#q", "science is:favourite")
+        page.locator("#q").dispatch_event("input")
+        page.wait_for_selector("#empty-list")
+        wait_for_htmx(page)
+        page.fill("#q", "science tag:climate")
+        page.locator("#q").dispatch_event("input")
+        page.wait_for_function(
+            "document.querySelectorAll('article.row').length === 1 && !document.getElementById('empty-list')"
+        )
+        assert "Glaciers" in page.locator("article.row h2").inner_text()
+        page.screenshot(path=str(SCREENSHOTS / "search.png"))
+
+        # without JavaScript the same search is a plain form and a GET
+        plain = browser.new_page(java_script_enabled=False)
+        plain.context.add_cookies(page.context.cookies())
+        plain.goto(f"{live_server.url}/")
+        plain.fill("#q", "sourdough")
+        plain.click("#search button[type=submit]")
+        plain.wait_for_url("**/?q=sourdough")
+        assert plain.locator("article.row").count() == 1
+        assert plain.locator(".snippet mark").first.inner_text().lower() == "sourdough"
+
+
+def test_archive_with_undo_and_delete_with_undo(live_server, reader_user):
+    first, second = reader_user.stories[0], reader_user.stories[1]
+    with chromium_browser() as browser:
+        page = browser.new_page(viewport={"width": 1000, "height": 900})
+        log_in(page, live_server.url)
+        row = page.locator(f"#article-{first.pk}")
+        row.get_by_role("button", name="Archive").click()
+        page.locator(f"#article-{first.pk}.gone").wait_for()
+        assert "Archived" in page.locator(f"#article-{first.pk}").inner_text()
+        first.refresh_from_db()
+        assert first.archived_at is not None
+        unread_count = page.locator(".views a[aria-current] .count").inner_text()
+        page.screenshot(path=str(SCREENSHOTS / "archive-undo.png"))
+
+        page.locator(f"#article-{first.pk}").get_by_role("button", name="Undo").click()
+        page.locator(f"#article-{first.pk}:not(.gone) h2").wait_for()
+        wait_for_htmx(page)
+        first.refresh_from_db()
+        assert first.archived_at is None
+        assert "Glaciers" in page.locator(f"#article-{first.pk} h2").inner_text()
+
+        # delete is undone the same way; a reload shows the list without it until then
+        page.locator(f"#article-{second.pk}").get_by_role("button", name="Delete").click()
+        page.locator(f"#article-{second.pk}.gone").wait_for()
+        second.refresh_from_db()
+        assert second.deleted_at is not None
+        page.reload()
+        assert page.locator(f"#article-{second.pk}").count() == 0
+        assert unread_count == "4"
+
+        # bulk: select two rows, archive them, undo from the notice
+        page.locator(f"#article-{first.pk} input.select").check()
+        page.locator(f"#article-{reader_user.stories[2].pk} input.select").check()
+        assert "2 selected" in page.locator("#bulk-form").inner_text()
+        page.locator("#bulk-form").get_by_role("button", name="Archive").click()
+        page.locator("#notice").wait_for()
+        wait_for_htmx(page)
+        assert page.locator("article.row").count() == 1
+        assert "Archived 2 articles." in page.locator("#notice").inner_text()
+        page.locator("#notice").get_by_role("button", name="Undo").click()
+        page.wait_for_function("document.querySelectorAll('article.row').length === 3")
+        assert Article.objects.filter(owner=reader_user, archived_at__isnull=False).count() == 0
+
+
+def test_keyboard_navigation(live_server, reader_user):
+    stories = reader_user.stories
+    with chromium_browser() as browser:
+        page = browser.new_page(viewport={"width": 1000, "height": 900})
+        log_in(page, live_server.url)
+        page.keyboard.press("j")
+        assert page.evaluate("document.querySelector('.kb-focus').id") == f"article-{stories[0].pk}"
+        page.keyboard.press("j")
+        page.keyboard.press("j")
+        page.keyboard.press("k")
+        assert page.evaluate("document.querySelector('.kb-focus').id") == f"article-{stories[1].pk}"
+        focused = page.locator(".kb-focus")
+        outline = page.evaluate("getComputedStyle(document.querySelector('.kb-focus')).boxShadow")
+        assert outline and outline != "none"  # the focus is visible
+
+        page.keyboard.press("f")  # favourite
+        page.locator(f"#article-{stories[1].pk} [data-key=f][aria-pressed=true]").wait_for()
+        wait_for_htmx(page)
+        assert Article.objects.get(pk=stories[1].pk).favourite is True
+
+        page.keyboard.press("s")  # summary → full text, summary sentences marked
+        focused.locator(".full-text mark.summary-sentence").first.wait_for()
+        wait_for_htmx(page)
+        page.keyboard.press("s")
+        focused.locator("ol.summary").wait_for()
+        wait_for_htmx(page)
+
+        page.keyboard.press("a")  # archive; the row keeps the focus and says how to undo
+        page.locator(f"#article-{stories[1].pk}.gone.kb-focus").wait_for()
+        assert Article.objects.get(pk=stories[1].pk).archived_at is not None
+        page.keyboard.press("j")
+        assert page.evaluate("document.querySelector('.kb-focus').id") == f"article-{stories[2].pk}"
+
+        page.keyboard.press("/")  # search; keys typed there are text, not shortcuts
+        assert page.evaluate("document.activeElement.id") == "q"
+        page.keyboard.type("jk")
+        assert page.input_value("#q") == "jk"
+        assert page.evaluate("document.querySelector('.kb-focus').id") == f"article-{stories[2].pk}"
+        page.keyboard.press("Escape")
+
+        page.keyboard.press("?")
+        assert page.locator("#shortcuts").is_visible()
+        page.keyboard.press("Escape")
+        assert not page.locator("#shortcuts").is_visible()
+
+        page.keyboard.press("o")  # open
+        page.wait_for_url(f"**/articles/{stories[2].pk}/")
+        assert page.locator("h1").inner_text().startswith("How a small bakery")
+
+
+def test_reader_view_toggle_look_and_dark_mode(live_server, reader_user):
+    article = reader_user.stories[0]
+    with chromium_browser() as browser:
+        page = browser.new_page(viewport={"width": 1100, "height": 1000}, color_scheme="light")
+        log_in(page, live_server.url, f"/articles/{article.pk}/")
+        article.refresh_from_db()
+        assert article.read_at is not None  # opening the article marks it read
+        assert page.locator(".reader .byline").inner_text() == "by Dana Reporter"
+        assert "min read" in page.locator(".reader .reading-time").inner_text()
+        assert page.locator(".reader .original a").get_attribute("href") == article.final_url
+        # the measure stays readable: 60-75 characters a line
+        width, size = page.evaluate(
+            "(() => { const el = document.querySelector('.reader .summary');"
+            " return [el.getBoundingClientRect().width, parseFloat(getComputedStyle(el).fontSize)]; })()"
+        )
+        assert 55 <= width / (size * 0.5) <= 80
+        page.screenshot(path=str(SCREENSHOTS / "reader-light.png"), full_page=True)
+
+        # summary ↔ full text, with the summary sentences marked in the full text
+        page.get_by_role("link", name="Full text").click()
+        page.locator(".reader .full-text").wait_for()
+        assert page.locator(".reader mark.summary-sentence").count() == 2
+        assert "planning for the change" in page.locator(".reader .full-text").inner_text()
+        wait_for_htmx(page)
+        page.keyboard.press("s")
+        page.locator(".reader ol.summary").wait_for()
+        wait_for_htmx(page)
+
+        # quick controls: dark theme, sans font, larger text, saved for the person
+        light = page.evaluate("getComputedStyle(document.body).backgroundColor")
+        page.locator(".reader-controls label", has_text="Dark").click()
+        page.wait_for_function("document.body.dataset.theme === 'dark'")
+        wait_for_htmx(page)
+        assert page.evaluate("getComputedStyle(document.body).backgroundColor") != light
+        page.locator(".reader-controls label", has_text="Sans").click()
+        page.wait_for_function("document.body.dataset.font === 'sans'")
+        wait_for_htmx(page)
+        page.get_by_role("button", name="Larger text").click()
+        page.wait_for_function("document.body.style.getPropertyValue('--reader-size') === '20px'")
+        wait_for_htmx(page)
+        prefs = ReaderPreferences.objects.get(user=reader_user)
+        assert (prefs.theme, prefs.font, prefs.font_size) == ("dark", "sans", 20)
+        page.reload()
+        assert page.evaluate("document.body.dataset.theme") == "dark"
+        assert "sans-serif" in page.evaluate("getComputedStyle(document.querySelector('.reader .summary')).fontFamily")
+        page.screenshot(path=str(SCREENSHOTS / "reader-dark.png"), full_page=True)
+
+
+def test_system_dark_scheme_and_list_screenshots(live_server, reader_user):
+    organize.favourite(user=reader_user, article_ids=[reader_user.stories[1].pk])
+    with chromium_browser() as browser:
+        page = browser.new_page(viewport={"width": 1000, "height": 1100}, color_scheme="light")
+        log_in(page, live_server.url)
+        assert page.evaluate("getComputedStyle(document.body).backgroundColor") == "rgb(251, 251, 248)"
+        page.screenshot(path=str(SCREENSHOTS / "reading-list-light.png"), full_page=True)
+
+        dark = browser.new_page(viewport={"width": 1000, "height": 1100}, color_scheme="dark")
+        dark.context.add_cookies(page.context.cookies())
+        dark.goto(f"{live_server.url}/")
+        assert dark.evaluate("document.body.dataset.theme") == "system"  # follows the system by default
+        assert dark.evaluate("getComputedStyle(document.body).backgroundColor") == "rgb(23, 24, 26)"
+        dark.screenshot(path=str(SCREENSHOTS / "reading-list-dark.png"), full_page=True)
+
+        phone = browser.new_page(viewport={"width": 390, "height": 844}, color_scheme="light")
+        phone.context.add_cookies(page.context.cookies())
+        phone.goto(f"{live_server.url}/")
+        wide = phone.evaluate(
+            "Array.from(document.querySelectorAll('main, #list-region, .list-head, nav.views, body')).map(e => e.tagName + e.className + ':' + e.getBoundingClientRect().width + '/' + e.scrollWidth)"
+        )
+        assert phone.evaluate("document.documentElement.scrollWidth") <= 390, wide  # nothing sticks out
+        phone.screenshot(path=str(SCREENSHOTS / "reading-list-phone.png"), full_page=True)
