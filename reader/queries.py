@@ -207,14 +207,18 @@ def decode_cursor(cursor: str) -> tuple[datetime | None, int] | None:
 
 def after_cursor(qs: QuerySet, sort: str, cursor: tuple[datetime | None, int]) -> QuerySet:
     """``qs`` keeps the rows that come after ``cursor`` in ``sort`` order (keyset pagination)."""
+    # "key <= k AND (key < k OR id < i)" rather than "key < k OR (key = k AND id < i)": the same rows,
+    # but the first conjunct is a range an index on the key can start from, so a deep page costs
+    # what the first one does.
     key, pk = cursor
     if sort == "published":
         if key is None:
             return qs.filter(published_at__isnull=True, pk__lt=pk)
-        return qs.filter(Q(published_at__lt=key) | Q(published_at=key, pk__lt=pk) | Q(published_at__isnull=True))
+        dated = Q(published_at__lte=key) & (Q(published_at__lt=key) | Q(pk__lt=pk))
+        return qs.filter(dated | Q(published_at__isnull=True))
     if key is None:
         return qs.none()
-    return qs.filter(Q(created_at__lt=key) | Q(created_at=key, pk__lt=pk))
+    return qs.filter(Q(created_at__lte=key) & (Q(created_at__lt=key) | Q(pk__lt=pk)))
 
 
 def ordered(qs: QuerySet, sort: str) -> QuerySet:

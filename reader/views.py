@@ -101,6 +101,43 @@ def _safe_next(request: HttpRequest, default: str = "") -> str:
     return default or reverse("reader:index")
 
 
+def _head_context(filters: queries.ListFilters, counts: dict[str, int]) -> dict:
+    """Links of the list head: each view with its count, the two sorts, the active filters (to remove)."""
+    base = reverse("reader:index")
+
+    def link(**changes) -> str:
+        query = filters.params(**changes)
+        return f"{base}?{query}" if query else base
+
+    return {
+        "filters": filters,
+        "counts": counts,
+        "view_links": [
+            {"key": s, "label": queries.SHOW_LABELS[s], "count": counts[s], "url": link(show=s), "current": s == filters.show}
+            for s in queries.SHOWS
+        ],
+        "sort_links": [
+            {"label": label, "url": link(sort=key if key != "saved" else ""), "current": key == filters.sort}
+            for key, label in (("saved", "Date saved"), ("published", "Date published"))
+        ],
+        "active_filters": [
+            {"label": f"{name}: {value}", "url": link(**{name: ""})}
+            for name, value in (("tag", filters.tag), ("site", filters.site), ("lang", filters.lang))
+            if value
+        ],
+        "first_url": link(),
+    }
+
+
+def _fresh_head(request: HttpRequest) -> dict:
+    """The list head of the page htmx is on, with up-to-date counts (one query); {} off the list page."""
+    parts = urlsplit(_next_url(request))
+    if parts.path != reverse("reader:index"):
+        return {}
+    filters = queries.list_filters(QueryDict(parts.query))
+    return {"head": _head_context(filters, queries.view_counts(request.user, filters))}
+
+
 def _list_context(request: HttpRequest, params) -> dict:
     """Everything the list region shows for the query string ``params``: rows (or search hits),
     the cursor of the next page, view counts, tags, and the poll. A fixed number of queries."""
@@ -147,31 +184,8 @@ def _list_context(request: HttpRequest, params) -> dict:
             next_params=filters.params(cursor=page.next_cursor) if page.next_cursor else "",
             first_page=not (params.get("cursor") or params.get("before")),
         )
-    base = reverse("reader:index")
-
-    def link(**changes) -> str:
-        query = filters.params(**changes)
-        return f"{base}?{query}" if query else base
-
-    context.update(
-        articles=rows,
-        any_pending=any(a.is_pending for a in rows),
-        view_links=[
-            {"key": s, "label": queries.SHOW_LABELS[s], "count": context["counts"][s], "url": link(show=s),
-             "current": s == filters.show}
-            for s in queries.SHOWS
-        ],
-        sort_links=[
-            {"label": label, "url": link(sort=key if key != "saved" else ""), "current": key == filters.sort}
-            for key, label in (("saved", "Date saved"), ("published", "Date published"))
-        ],
-        active_filters=[
-            {"label": f"{name}: {value}", "url": link(**{name: ""})}
-            for name, value in (("tag", filters.tag), ("site", filters.site), ("lang", filters.lang))
-            if value
-        ],
-        first_url=link(),
-    )
+    context.update(articles=rows, any_pending=any(a.is_pending for a in rows))
+    context.update(_head_context(filters, context["counts"]))
     return context
 
 
@@ -225,6 +239,7 @@ def save_articles(request: HttpRequest) -> HttpResponse:
         "any_pending": bool(new_rows),
         "view": "summary",
         "next_url": _next_url(request),
+        **(_fresh_head(request) if result.created else {}),
     }
     return render(request, "reader/_save_response.html", context)
 
@@ -248,6 +263,8 @@ def updates(request: HttpRequest) -> HttpResponse:
     _attach_summaries(request.user, changed)
     still_pending = any(a.is_pending for a in rows)
     context = {"articles": changed, "view": "summary", "next_url": _next_url(request)}
+    if changed:
+        context.update(_fresh_head(request))
     response = render(request, "reader/_updates.html", context)
     if not still_pending:
         response.status_code = HttpResponseStopPolling.status_code
@@ -404,18 +421,20 @@ def bulk_action(request: HttpRequest) -> HttpResponse:
     changed = organize.apply_action(user=request.user, action=action, article_ids=ids, names=names)
     notice = _notice(action, changed, ", ".join(organize.clean_tag_names(names))) if changed else None
     target = (request.htmx.target or "") if request.htmx else ""
-    if target.startswith("article-") and len(changed) == 1:
-        article = _list_queryset(request.user).filter(pk=changed[0]).first()
-        if article is not None:
-            _attach_summaries(request.user, [article])
-            return render(request, "reader/_article_row.html", {"article": article, "view": "summary", "next_url": next_url})
+    if target.startswith("article-") and target[8:].isdigit():
+        # An undo from one row's notice: that row again (empty when it cannot come back).
+        article = _list_queryset(request.user).filter(pk=int(target[8:])).first()
+        if article is None:
+            return HttpResponse("")
+        _attach_summaries(request.user, [article])
+        return render(request, "reader/_article_row.html", {"article": article, "view": "summary", "next_url": next_url})
     if not request.htmx or target != "list-region":
         if notice:
             request.session[NOTICE_KEY] = notice
         return redirect(next_url)
     parts = urlsplit(next_url)
     context = _list_context(request, QueryDict(parts.query))
-    context.update(notice=notice, next_url=next_url, oob_poller=True)
+    context.update(notice=notice, next_url=next_url)
     return render(request, "reader/_list_region.html", context)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import random
 import re
 from datetime import UTC, datetime, timedelta, timezone
@@ -383,6 +384,8 @@ def test_dispatch_by_content_type_and_magic(cases_dir: Path) -> None:
     assert extract(pdf, "https://example.org/report", content_type="text/html").extractor == "pypdf"
     html = page().encode()
     assert "late-evening trains" in extract(html, "https://example.org/a", content_type="application/octet-stream").text
+    # An error page sent with the PDF type is still read as the HTML it is.
+    assert "late-evening trains" in extract(html, "https://example.org/a", content_type="application/pdf").text
     with pytest.raises(ExtractionError) as info:
         extract(
             b"\x89PNG\r\n\x1a\n" + bytes(100),
@@ -394,6 +397,17 @@ def test_dispatch_by_content_type_and_magic(cases_dir: Path) -> None:
 
 
 def test_pdf_title_falls_back_to_file_name_and_garbage_pdf_is_an_extraction_error() -> None:
+    from pypdf import PdfWriter
+
+    writer = PdfWriter()
+    writer.add_blank_page(width=200, height=200)
+    buffer = io.BytesIO()
+    writer.write(buffer)
+    article = extract(
+        buffer.getvalue(), "https://example.org/files/water%20report-2023.pdf", content_type="application/pdf"
+    )
+    assert article.title == "water report-2023.pdf"
+    assert article.text == ""
     with pytest.raises(ExtractionError) as info:
         extract(
             b"%PDF-1.4\n" + bytes(range(256)) * 4,
@@ -419,6 +433,7 @@ def _garbage_inputs() -> list[bytes]:
         b'<meta property="og:image" content="http://[::1">'
         + b'<meta property="article:published_time" content="99999-99-99">',
         b"%PDF-1.7 not really",
+        b'<script type="application/ld+json">' + b"[" * 100000 + b"]" * 100000 + b"</script><p>deep json</p>",
     ]
     tags = [
         b"<p>",

@@ -94,6 +94,12 @@ def _saved_page(cases_dir: Path, case: dict) -> tuple[bytes, str, str | None]:
     return body, content_type, match.group(1) if match else None
 
 
+def test_cases_are_found(cases_dir: Path) -> None:
+    # The parametrized tests below would be skipped, not failed, if the folder were empty.
+    assert _case_names(), f"no *.expect.json cases in {cases_dir}"
+    assert _extraction_cases(), "no case concerns extraction"
+
+
 @pytest.mark.parametrize("name", _case_names())
 def test_case_keys_are_known(cases_dir: Path, name: str) -> None:
     case = _load(cases_dir, name)

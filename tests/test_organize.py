@@ -421,3 +421,25 @@ def test_saving_a_saved_link_jumps_to_it_and_a_deleted_link_saves_again(client, 
     organize.delete_articles(user=alice, article_ids=[a.pk])
     client.post("/articles/", {"urls": a.url})
     assert Article.objects.for_user(alice).filter(canonical_url=a.canonical_url).exclude(pk=a.pk).count() == 1
+
+
+def test_counts_follow_saves_and_the_poll(client, alice):
+    pending = make(alice, "Pending one", status=Article.Status.FETCHING, summary=False)
+    response = client.get(
+        reverse("reader:article-updates"), {"seen": [f"{pending.pk}:queued"]}, HTTP_HX_CURRENT_URL="http://testserver/?show=pending", **HTMX
+    )
+    body = response.content.decode()
+    assert '<div id="list-head" class="list-head" hx-swap-oob="true">' in body
+    assert 'href="/?show=pending" aria-current="page">Pending <span class="count">1</span>' in body
+    body = client.post("/articles/", {"urls": "https://new.example.com/a"}, HTTP_HX_CURRENT_URL="http://testserver/", **HTMX).content.decode()
+    assert 'id="list-head" class="list-head" hx-swap-oob="true"' in body and "Pending <span class=\"count\">2</span>" in body
+
+
+def test_undo_in_a_row_that_cannot_come_back_empties_it(client, alice):
+    a = make(alice, "Deleted then saved again")
+    organize.delete_articles(user=alice, article_ids=[a.pk])
+    save_urls(user=alice, text=a.url)
+    response = client.post(
+        reverse("reader:article-bulk"), {"action": "restore", "ids": [a.pk], "next": "/"}, HTTP_HX_TARGET=f"article-{a.pk}", **HTMX
+    )
+    assert response.status_code == 200 and response.content == b""

@@ -90,9 +90,9 @@ def extract(
     Inputs: ``body`` the raw response bytes, ``url`` the final URL (for absolute image links and
     site-name matching), ``content_type`` the media type from the Content-Type header (parameters
     allowed), ``charset`` its charset parameter if any.
-    PDF is recognised by content type or the ``%PDF`` magic bytes and goes to
-    :func:`extract_pdf`; HTML/XHTML (and an unknown or missing type whose body looks like
-    markup) is decoded with ``reader.services.decoding.decode_html`` and goes to
+    PDF is recognised by the ``%PDF-`` magic bytes (or the content type, unless the body is
+    markup) and goes to :func:`extract_pdf`; HTML/XHTML (and markup sent as an unknown, generic
+    or PDF type) is decoded with ``reader.services.decoding.decode_html`` and goes to
     :func:`extract_html`. An empty or boilerplate-only result is returned, not raised.
     Raises :class:`ExtractionError` ``unsupported_type`` for anything else.
     """
@@ -103,10 +103,12 @@ def extract(
             raise ExtractionError("bad_input", "The page's content could not be read as bytes.") from exc
     mime = (content_type or "").split(";", 1)[0].strip().lower()
     head = body[:1024]
-    if mime == "application/pdf" or b"%PDF-" in head:
-        return extract_pdf(body, url)
     looks_like_markup = bool(re.match(rb"(?:\xef\xbb\xbf)?\s*<", head)) or b"<html" in head.lower()
-    if mime in _HTML_TYPES or (mime in ("", "application/octet-stream", "text/plain") and looks_like_markup):
+    # The bytes win over the label: servers send PDFs as octet-stream and error pages as PDF.
+    if not looks_like_markup and (b"%PDF-" in head or mime == "application/pdf"):
+        return extract_pdf(body, url)
+    generic = ("", "application/octet-stream", "text/plain", "application/pdf")
+    if mime in _HTML_TYPES or (looks_like_markup and mime in generic):
         try:
             from reader.services.decoding import decode_html
 
@@ -159,7 +161,7 @@ def extract_pdf(body: bytes, url: str) -> ExtractedArticle:
         raise
     except Exception as exc:
         raise ExtractionError("pdf_unreadable", "The PDF file could not be read.") from exc
-    text = _tidy_text("\n".join(pages))
+    text = _reflow(_tidy_text("\n".join(pages)))
     if not title:
         title = _file_name(url)
     return ExtractedArticle(
@@ -168,6 +170,23 @@ def extract_pdf(body: bytes, url: str) -> ExtractedArticle:
         language=detect_language(text),
         extractor="pypdf" if text else "",
     )
+
+
+def _reflow(text: str) -> str:
+    """Join PDF lines that wrap mid-sentence: a line continues when the next starts in lower case.
+
+    A hyphen at a line end before a lower-case letter is a word break and goes.
+    """
+    out: list[str] = []
+    for line in text.split("\n"):
+        if out and line[:1].islower() and not out[-1].endswith((".", "!", "?", ":", ";", "”", '"')):
+            if out[-1].endswith("-") and out[-1][-2:-1].isalpha():
+                out[-1] = out[-1][:-1] + line
+            else:
+                out[-1] = out[-1] + " " + line
+        else:
+            out.append(line)
+    return "\n".join(out)
 
 
 def _file_name(url: str) -> str:
@@ -639,16 +658,19 @@ def _remove_overlays(tree: lxml.html.HtmlElement) -> None:
     body = tree.find("body")
     if body is None:
         return
-    total = len(body.text_content() or "")
+    total = -1
     doomed = []
     for el in body.iter(lxml.etree.Element):
         attrs = f"{el.get('id', '')} {el.get('class', '')}"
         style = el.get("style") or ""
         hidden = el.get("hidden") is not None or bool(style and _HIDDEN_STYLE.search(style))
         banner = bool(attrs.strip() and _OVERLAY.search(attrs))
-        # Some pages hide the whole body until a script runs; that is the article, not noise.
-        if (hidden or banner) and not _holds_article(el, total):
-            doomed.append(el)
+        if hidden or banner:
+            if total < 0:
+                total = len(body.text_content() or "")
+            # Some pages hide the whole body until a script runs; that is the article, not noise.
+            if not _holds_article(el, total):
+                doomed.append(el)
     for el in doomed:
         if el.getparent() is not None:
             el.drop_tree()
@@ -769,10 +791,12 @@ def _jsonld_objects(tree: lxml.html.HtmlElement) -> list[dict]:
             continue
         try:
             data = json.loads(raw)
+        except RecursionError:
+            continue
         except ValueError:
             try:  # trailing commas and stray control characters are common
                 data = json.loads(re.sub(r",\s*([}\]])", r"\1", _CONTROL.sub(" ", raw)), strict=False)
-            except ValueError:
+            except (ValueError, RecursionError):
                 continue
         stack = _as_list(data)
         while stack and len(objects) < 200:

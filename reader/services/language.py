@@ -13,7 +13,7 @@ logger = logging.getLogger(__name__)
 
 # langid's cost grows with the input; a few thousand characters identify a language as well as
 # the whole article does.
-_SAMPLE_CHARS = 3000
+_SAMPLE_CHARS = 2000
 _MIN_LETTERS = 20
 _LETTERS = re.compile(r"[^\W\d_]", re.UNICODE)
 
@@ -29,7 +29,7 @@ def detect_language(text: str) -> str:
     """Guess the language of ``text``.
 
     Input: any string (it may be empty or very long; only a sample of at most about
-    3,000 characters from its start and middle is looked at, so the cost is bounded).
+    2,000 characters from its start and middle is looked at, so the cost is bounded).
     Output: an ISO 639-1 code such as ``"en"``, ``"de"``, ``"zh"``, or ``""`` when the text
     has too few letters to tell. Never raises.
     """

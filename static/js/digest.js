@@ -96,8 +96,10 @@
     if (help) showHelp();
     var row = event.target.closest && event.target.closest("[data-row]");
     if (row && row.id) {
+      // Clicking makes that row the one the keys act on; it is outlined only once keys are in use.
+      var keyboard = document.querySelector(".kb-focus") !== null;
       current = row.id;
-      rows().forEach(function (r) { r.classList.toggle("kb-focus", r === row); });
+      rows().forEach(function (r) { r.classList.toggle("kb-focus", keyboard && r === row); });
     }
   });
   function showHelp() {
