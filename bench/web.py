@@ -41,11 +41,7 @@ from datetime import timedelta
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
-SHARED = Path(
-    os.environ.get(
-        "DIGEST_SHARED_DIR", Path(__file__).resolve().parent.parent.parent / "shared"
-    )
-)
+SHARED = Path(os.environ.get("DIGEST_SHARED_DIR", Path(__file__).resolve().parent.parent.parent / "shared"))
 BENCH_DB = "digest_bench"
 USERS = 4
 MAIN_USER_SHARE = 0.85
@@ -79,9 +75,7 @@ def load_sources() -> list[Source]:
     bbc = SHARED / "bench" / "summarization" / "bbc-news-summary" / "News Articles"
     truth = SHARED / "bench" / "extraction" / "ground-truth.json"
     if not bbc.is_dir() or not truth.is_file():
-        sys.exit(
-            f"shared benchmark data not found under {SHARED} (set DIGEST_SHARED_DIR)"
-        )
+        sys.exit(f"shared benchmark data not found under {SHARED} (set DIGEST_SHARED_DIR)")
     sources = []
     for path in sorted(bbc.glob("*/*.txt")):
         raw = path.read_bytes()
@@ -99,14 +93,8 @@ def load_sources() -> list[Source]:
             continue
         language = py3langid.classify(" ".join(paragraphs)[:3000])[0]
         first = paragraphs[0]
-        title = (
-            first[:60]
-            if language in ("ja", "zh", "ko")
-            else " ".join(first.split()[:10])
-        )
-        sources.append(
-            Source(title, paragraphs, language, site_of(item["url"]) or "example.com")
-        )
+        title = first[:60] if language in ("ja", "zh", "ko") else " ".join(first.split()[:10])
+        sources.append(Source(title, paragraphs, language, site_of(item["url"]) or "example.com"))
     return sources
 
 
@@ -116,9 +104,7 @@ def _sentences(text: str, count: int) -> list[dict]:
         sentence = m.group(0).strip()
         if len(sentence) > 20:
             start = text.index(sentence, m.start())
-            spans.append(
-                {"text": sentence, "start": start, "end": start + len(sentence)}
-            )
+            spans.append({"text": sentence, "start": start, "end": start + len(sentence)})
         if len(spans) == count:
             break
     return spans
@@ -141,12 +127,8 @@ def fill(n: int, seed: int = 5) -> dict:
     # Other languages are scarce in the data; weigh them up so that each is a few percent of articles.
     weights = [1.0 if s.language == "en" else 12.0 for s in sources]
     real_sites = sorted({s.site for s in sources})
-    sites = real_sites + [
-        f"news{i}.example.org" for i in range(max(0, SITES - len(real_sites)))
-    ]
-    site_weights = [
-        1 / (rank + 1) for rank in range(len(sites))
-    ]  # Zipf: a few sites dominate
+    sites = real_sites + [f"news{i}.example.org" for i in range(max(0, SITES - len(real_sites)))]
+    site_weights = [1 / (rank + 1) for rank in range(len(sites))]  # Zipf: a few sites dominate
     rng.shuffle(sites)
 
     # bulk_create would otherwise stamp every row with "now".
@@ -158,15 +140,11 @@ def fill(n: int, seed: int = 5) -> dict:
     User = get_user_model()
     started = time.perf_counter()
     with transaction.atomic():
-        users = [
-            User.objects.create_user(f"bench{i}", password="bench-pw-123")
-            for i in range(USERS)
-        ]
+        users = [User.objects.create_user(f"bench{i}", password="bench-pw-123") for i in range(USERS)]
         tags = {
             u.pk: Tag.objects.bulk_create(
                 Tag(owner=u, name=name)
-                for name in TOPIC_TAGS
-                + [f"topic-{j:02d}" for j in range(TAGS_PER_USER - len(TOPIC_TAGS))]
+                for name in TOPIC_TAGS + [f"topic-{j:02d}" for j in range(TAGS_PER_USER - len(TOPIC_TAGS))]
             )
             for u in users
         }
@@ -180,17 +158,11 @@ def fill(n: int, seed: int = 5) -> dict:
                 paragraphs = list(source.paragraphs)
                 if rng.random() < 0.6:
                     other = rng.choice(by_language[source.language])
-                    paragraphs += rng.sample(
-                        other.paragraphs, min(len(other.paragraphs), rng.randint(1, 3))
-                    )
+                    paragraphs += rng.sample(other.paragraphs, min(len(other.paragraphs), rng.randint(1, 3)))
                 body = paragraphs[1:]
                 rng.shuffle(body)
                 text = "\n\n".join(paragraphs[:1] + body)
-                owner = (
-                    users[0]
-                    if rng.random() < MAIN_USER_SHARE
-                    else rng.choice(users[1:])
-                )
+                owner = users[0] if rng.random() < MAIN_USER_SHARE else rng.choice(users[1:])
                 created = now - timedelta(seconds=rng.uniform(0, 5 * 365 * 86400))
                 roll = rng.random()
                 status = (
@@ -201,11 +173,7 @@ def fill(n: int, seed: int = 5) -> dict:
                     else rng.choice(Article.PENDING_STATUSES)
                 )
                 ready = status == Article.Status.READY
-                site = (
-                    source.site
-                    if source.site != "bbc.co.uk"
-                    else rng.choices(sites, site_weights)[0]
-                )
+                site = source.site if source.site != "bbc.co.uk" else rng.choices(sites, site_weights)[0]
                 url = f"https://{site}/{created:%Y/%m}/{made}-{rng.randrange(10**9)}"
                 rows.append(
                     Article(
@@ -215,9 +183,7 @@ def fill(n: int, seed: int = 5) -> dict:
                         final_url=url if ready else "",
                         site=site,
                         status=status,
-                        error=""
-                        if status != Article.Status.FAILED
-                        else "The site did not answer in time.",
+                        error="" if status != Article.Status.FAILED else "The site did not answer in time.",
                         created_at=created,
                         updated_at=created,
                         status_changed_at=created,
@@ -226,12 +192,8 @@ def fill(n: int, seed: int = 5) -> dict:
                         language=source.language if ready else "",
                         text=text if ready else "",
                         word_count=len(text.split()) if ready else 0,
-                        read_at=created + timedelta(days=1)
-                        if ready and rng.random() < 0.6
-                        else None,
-                        archived_at=created + timedelta(days=2)
-                        if ready and rng.random() < 0.3
-                        else None,
+                        read_at=created + timedelta(days=1) if ready and rng.random() < 0.6 else None,
+                        archived_at=created + timedelta(days=2) if ready and rng.random() < 0.3 else None,
                         favourite=ready and rng.random() < 0.05,
                         deleted_at=now if rng.random() < 0.02 else None,
                     )
@@ -241,11 +203,7 @@ def fill(n: int, seed: int = 5) -> dict:
             links = []
             summaries = []
             for a in rows:
-                for tag in set(
-                    rng.choices(
-                        tags[a.owner_id], tag_weights, k=rng.choice((0, 1, 1, 2, 3))
-                    )
-                ):
+                for tag in set(rng.choices(tags[a.owner_id], tag_weights, k=rng.choice((0, 1, 1, 2, 3)))):
                     links.append(Article.tags.through(article_id=a.pk, tag_id=tag.pk))
                 if a.status == Article.Status.READY:
                     summaries.append(
@@ -272,18 +230,12 @@ def fill(n: int, seed: int = 5) -> dict:
     main = users[0]
     mine = Article.objects.for_user(main)
     words = Counter()
-    for text in mine.filter(status="ready", language="en").values_list(
-        "text", flat=True
-    )[:3000]:
+    for text in mine.filter(status="ready", language="en").values_list("text", flat=True)[:3000]:
         words.update(set(re.findall(r"[a-z]{5,}", text.lower())))
     rare = min((w for w, c in words.items() if c >= 2), key=lambda w: (words[w], w))
-    common_site = Counter(mine.values_list("site", flat=True)[:20000]).most_common(1)[
-        0
-    ][0]
+    common_site = Counter(mine.values_list("site", flat=True)[:20000]).most_common(1)[0][0]
     detail = (
-        mine.filter(
-            status="ready", summaries__isnull=False, word_count__gte=300, language="en"
-        )
+        mine.filter(status="ready", summaries__isnull=False, word_count__gte=300, language="en")
         .order_by("-id")
         .values_list("id", flat=True)
         .first()
@@ -377,12 +329,8 @@ def _postgres_url(url: str) -> tuple[str, str]:
     """(URL of the server's maintenance database, URL of the bench database) for the server in ``url``."""
     parts = urlsplit(url)
     if parts.scheme not in ("postgres", "postgresql", "pgsql"):
-        sys.exit(
-            "--database-url must be a postgres:// URL (SQLite is the default without it)"
-        )
-    return urlunsplit(parts._replace(path="/postgres")), urlunsplit(
-        parts._replace(path="/" + BENCH_DB)
-    )
+        sys.exit("--database-url must be a postgres:// URL (SQLite is the default without it)")
+    return urlunsplit(parts._replace(path="/postgres")), urlunsplit(parts._replace(path="/" + BENCH_DB))
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -398,12 +346,8 @@ def main(argv: list[str] | None = None) -> None:
         default="",
         help=f"a PostgreSQL server URL; the bench uses (drops, creates) database {BENCH_DB} there",
     )
-    parser.add_argument(
-        "--repeat", type=int, default=30, help="timed requests per figure (default 30)"
-    )
-    parser.add_argument(
-        "--keep", action="store_true", help="keep the bench database afterwards"
-    )
+    parser.add_argument("--repeat", type=int, default=30, help="timed requests per figure (default 30)")
+    parser.add_argument("--keep", action="store_true", help="keep the bench database afterwards")
     args = parser.parse_args(argv)
 
     workdir = Path(tempfile.mkdtemp(prefix="digest-bench-"))

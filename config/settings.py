@@ -175,6 +175,7 @@ DIGEST_STUCK_AFTER = env.float("DIGEST_STUCK_AFTER", default=600.0)  # seconds
 DIGEST_SWEEP_INTERVAL = env.float("DIGEST_SWEEP_INTERVAL", default=60.0)  # seconds
 DIGEST_POLL_INTERVAL = env.float("DIGEST_POLL_INTERVAL", default=2.0)  # seconds, list page
 DIGEST_PAGE_SIZE = env.int("DIGEST_PAGE_SIZE", default=30)
+DIGEST_PURGE_DELETED_AFTER = env.float("DIGEST_PURGE_DELETED_AFTER", default=86400.0)  # seconds of undo
 # "digest": sumy's Reduction scores weighted by sentence position; measured in bench/README.md.
 DIGEST_SUMMARY_ALGORITHM = env.str("DIGEST_SUMMARY_ALGORITHM", default="digest")
 DIGEST_SUMMARY_SENTENCES = env.int("DIGEST_SUMMARY_SENTENCES", default=3)

@@ -85,6 +85,7 @@ class Article(models.Model):
         ]
         indexes = [
             models.Index(fields=["owner", "-created_at", "-id"], name="article_owner_created"),
+            models.Index(fields=["owner", "-published_at", "-id"], name="article_owner_published"),
             models.Index(
                 fields=["status", "status_changed_at"],
                 name="article_pending_since",

@@ -1,9 +1,11 @@
 """Reads: articles as plain data for the command line, and the reading list's pages (views, filters,
 sort, keyset pagination, counts)."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone as dt_timezone
+from datetime import UTC, datetime, timedelta
+from datetime import timezone as dt_timezone
 from urllib.parse import urlencode
 
 from django.db.models import Count, F, Prefetch, Q, QuerySet, prefetch_related_objects
@@ -22,7 +24,7 @@ def published_in_page_offset(article: Article) -> str | None:
     return article.published_at.astimezone(dt_timezone(timedelta(minutes=offset))).isoformat()
 
 
-EPOCH = datetime(1970, 1, 1, tzinfo=dt_timezone.utc)
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 def article_as_dict(article: Article) -> dict:
@@ -239,19 +241,36 @@ class ArticlePage:
 def article_page(user, filters: ListFilters, *, cursor: str = "", before: str = "", size: int = 30) -> ArticlePage:
     """A page of ``size`` articles of the list ``filters`` describes, after ``cursor`` (``encode_cursor``).
 
-    ``before`` (an article id) is the older cursor form, kept so old links work. Two queries (the
-    articles, their tags) whatever the page size or depth.
+    ``before`` (an article id) is the older cursor form, kept so old links work. At most three
+    queries (the articles, dated then undated when sorting by date published, and their tags) whatever
+    the page size or depth.
     """
     qs = list_queryset(user, filters).defer("text")
     parsed = decode_cursor(cursor)
-    if parsed is not None:
-        qs = after_cursor(qs, filters.sort, parsed)
-    elif before.isdigit():
-        qs = qs.filter(pk__lt=int(before))
-    qs = ordered(qs, filters.sort).prefetch_related(Prefetch("tags", queryset=Tag.objects.order_by(Lower("name"))))
-    rows = list(qs[: size + 1])
+    if filters.sort == "published":
+        # Dated rows, then undated ones, as two range scans: "published_at IS NULL" in an OR would
+        # keep the database from starting at the cursor, so each page would read the whole list.
+        rows: list[Article] = []
+        if parsed is None or parsed[0] is not None:
+            dated = qs.filter(published_at__isnull=False)
+            if parsed is not None:
+                key, pk = parsed
+                dated = dated.filter(Q(published_at__lte=key) & (Q(published_at__lt=key) | Q(pk__lt=pk)))
+            rows = list(dated.order_by("-published_at", "-id")[: size + 1])
+        if len(rows) <= size:
+            undated = qs.filter(published_at__isnull=True)
+            if parsed is not None and parsed[0] is None:
+                undated = undated.filter(pk__lt=parsed[1])
+            rows += list(undated.order_by("-id")[: size + 1 - len(rows)])
+    else:
+        if parsed is not None:
+            qs = after_cursor(qs, filters.sort, parsed)
+        elif before.isdigit():
+            qs = qs.filter(pk__lt=int(before))
+        rows = list(ordered(qs, filters.sort)[: size + 1])
     more = len(rows) > size
     rows = rows[:size]
+    prefetch_tags(rows)
     return ArticlePage(articles=rows, next_cursor=encode_cursor(rows[-1], filters.sort) if more and rows else None)
 
 

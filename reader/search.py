@@ -306,6 +306,11 @@ SELECT rowid, title, body || char(10) || summary || char(10) || tags, CAST(subst
 FROM reader_search
 WHERE (title || body || summary || tags) GLOB %s {where}
 """
+# The GIN indexes of migration 0003, dropped and rebuilt around a full rebuild.
+_PG_GIN_INDEXES = {
+    "reader_search_document": "reader_search USING gin (document)",
+    "reader_search_cjk_body": "reader_search_cjk USING gin (body gin_trgm_ops)",
+}
 _PG_WORDS = "regexp_replace({}, '[^[:alnum:]]+', ' ', 'g')"
 _PG_INSERT = f"""
 WITH docs AS (
@@ -331,7 +336,7 @@ WITH docs AS (
   FROM docs
 )
 INSERT INTO reader_search_cjk (article_id, owner_id, body)
-SELECT id, owner_id, concat_ws(E'\\n', title, text, summary, tags) FROM docs
+SELECT id, owner_id, lower(concat_ws(E'\\n', title, text, summary, tags)) FROM docs
 WHERE concat_ws(E'\\n', title, text, summary, tags) ~ %s
 """
 
@@ -344,7 +349,15 @@ def _write(article_ids: list[int] | None) -> None:
     """Delete and re-insert the index entries of ``article_ids`` (all articles when None)."""
     with transaction.atomic(), connection.cursor() as cursor:
         key = "article_id" if _is_postgres() else "rowid"
-        if article_ids is None:
+        if article_ids is None and _is_postgres():
+            # Building a GIN index once is much faster than growing it row by row.
+            cursor.execute("TRUNCATE reader_search, reader_search_cjk")
+            # As migration 0003 does; repeated here for databases migrated before it did.
+            cursor.execute("ALTER TABLE reader_search ALTER COLUMN document SET STATISTICS 0")
+            for name in _PG_GIN_INDEXES:
+                cursor.execute(f"DROP INDEX IF EXISTS {name}")
+            where, params = "", []
+        elif article_ids is None:
             cursor.execute("DELETE FROM reader_search")
             cursor.execute("DELETE FROM reader_search_cjk")
             where, params = "", []
@@ -355,6 +368,10 @@ def _write(article_ids: list[int] | None) -> None:
             where, params = f"AND {{col}} IN ({marks})", list(article_ids)
         if _is_postgres():
             cursor.execute(_PG_INSERT.format(where=where.format(col="a.id")), [*params, _CJK_PG_RE])
+            if article_ids is None:
+                cursor.execute("SET LOCAL maintenance_work_mem = '256MB'")
+                for name, definition in _PG_GIN_INDEXES.items():
+                    cursor.execute(f"CREATE INDEX {name} ON {definition}")
         else:
             cursor.execute(_SQLITE_INSERT.format(where=where.format(col="a.id")), params)
             cursor.execute(
@@ -425,49 +442,57 @@ def _fts5_quote(text: str) -> str:
     return '"' + text.replace('"', '""') + '"'
 
 
-def _occurrences(column: str, terms: list[str]) -> tuple[str, list]:
-    """SQL counting how often the (lower-case) ``terms`` occur in ``column``: a plain term frequency."""
-    one = f"(length({column}) - length(replace(lower({column}), %s, ''))) / length(%s)"
+def _occurrences(text_sql: str, terms: list[str]) -> tuple[str, list]:
+    """SQL counting how often the lower-case ``terms`` occur in ``text_sql`` (a lower-case text): a
+    plain term frequency, the rank of a CJK-only search."""
+    one = f"(length({text_sql}) - length(replace({text_sql}, %s, ''))) / length(%s)"
     return "(" + " + ".join([one] * len(terms)) + ")", [x for t in terms for x in (t, t)]
 
 
 def _window_sql(owner_id: int, parsed: ParsedQuery, restrict: tuple[str, list]) -> tuple[str, list, str, list]:
-    """The window query (ids of the newest ``RANK_WINDOW`` matches, newest first) and the rank
-    expression over ``s`` (the row of the driving index table) for the outer query, with parameters."""
+    """Common table expressions ending in ``w``: the ids (``id``) of the newest ``RANK_WINDOW``
+    matches passing ``restrict``; and the rank expression for the outer query (over ``s``, the row of
+    the driving index table, on PostgreSQL; ``w.rank`` or ``c``, the CJK row, on SQLite); each with
+    its parameters."""
     words = [t for t in parsed.terms if not t.cjk]
     cjk = [t.text.lower() for t in parsed.terms if t.cjk]
     long_cjk = [t for t in cjk if len(t) >= 3]
     short_cjk = [t for t in cjk if len(t) < 3]
     restrict_sql, restrict_params = restrict
     if _is_postgres():
-        cjk_conds = [
-            "d.article_id IN (SELECT article_id FROM reader_search_cjk WHERE owner_id = %s AND body ILIKE %s)"
-        ] * len(long_cjk) + [
-            (
-                "d.article_id IN (SELECT article_id FROM reader_search_cjk "
-                "WHERE owner_id = %s AND strpos(lower(body), %s) > 0)"
-            )
-        ] * len(short_cjk)
-        cjk_params = [x for t in long_cjk for x in (owner_id, _like_pattern(t))]
-        cjk_params += [x for t in short_cjk for x in (owner_id, t)]
+        # reader_search_cjk.body is stored lower-cased, so the terms compare case-insensitively.
+        cjk_where = ["d.body LIKE %s"] * len(long_cjk) + ["strpos(d.body, %s) > 0"] * len(short_cjk)
+        cjk_params = [_like_pattern(t) for t in long_cjk] + short_cjk
         if words:
-            table, where, params = (
-                "reader_search",
-                ["d.document @@ to_tsquery('digest_search', %s)"],
-                [_tsquery(words)],
-            )
-            rank, rank_params = (
-                "ts_rank(s.document, to_tsquery('digest_search', %s))",
-                [_tsquery(words)],
-            )
+            table = "reader_search"
+            where = ["d.document @@ to_tsquery('digest_search', %s)"]
+            params = [_tsquery(words)]
+            if cjk:
+                where.append(
+                    "d.article_id IN (SELECT d.article_id FROM reader_search_cjk d WHERE d.owner_id = %s AND "
+                    + " AND ".join(cjk_where)
+                    + ")"
+                )
+                params += [owner_id, *cjk_params]
+            rank = "ts_rank(s.document, to_tsquery('digest_search', %s))"
+            rank_params = [_tsquery(words)]
         else:
-            table, where, params = "reader_search_cjk", cjk_conds, cjk_params
-            cjk_conds, cjk_params = [], []
+            table, where, params = "reader_search_cjk", cjk_where, cjk_params
             rank, rank_params = _occurrences("s.body", cjk)
             rank = f"({rank})::float"
-        key = "article_id"
-        where = ["d.owner_id = %s", *where]
-        params = [owner_id, *params]
+        # All matches first (from the GIN index alone: reading the tsvectors is what costs), then
+        # newest first, checking the filters (OFFSET 0 keeps them after the sort) until the window
+        # is full. Migration 0003 also hides the tsvector statistics from the planner, which would
+        # otherwise scan the whole table for a common word, reading every tsvector.
+        sql = (
+            f"m AS MATERIALIZED (SELECT d.article_id FROM {table} d WHERE d.owner_id = %s AND "
+            + " AND ".join(where)
+            + "), w AS (SELECT d.article_id AS id"
+            + " FROM (SELECT article_id FROM m ORDER BY article_id DESC OFFSET 0) d"
+            + (f" WHERE {restrict_sql}" if restrict_sql else "")
+            + f" LIMIT {RANK_WINDOW})"
+        )
+        return sql, [owner_id, *params, *restrict_params], rank, rank_params
     else:
         cjk_conds, cjk_params = [], []
         if long_cjk:
@@ -502,15 +527,12 @@ def _window_sql(owner_id: int, parsed: ParsedQuery, restrict: tuple[str, list]) 
             params = [owner_id, *short_cjk]
             cjk_conds, cjk_params = [], []
             window_rank = "0.0"
-            rank, rank_params = _occurrences("(c.title || ' ' || c.body)", short_cjk)
+            rank, rank_params = _occurrences("lower(c.title || ' ' || c.body)", short_cjk)
             rank = f"({rank} * 1.0)"
-        key = "rowid"
     sql = (
-        f"SELECT d.{key} AS id"
-        + (f", {window_rank} AS rank" if not _is_postgres() else "")
-        + f" FROM {table} d WHERE "
+        f"w AS (SELECT d.rowid AS id, {window_rank} AS rank FROM {table} d WHERE "
         + " AND ".join([*where, *cjk_conds] + ([restrict_sql] if restrict_sql else []))
-        + f" ORDER BY d.{key} DESC LIMIT {RANK_WINDOW}"
+        + f" ORDER BY d.rowid DESC LIMIT {RANK_WINDOW})"
     )
     return sql, [*params, *cjk_params, *restrict_params], rank, rank_params
 
@@ -532,7 +554,7 @@ def _ranked_ids(
         rank = rank.replace("s.rank", "w.rank")
     # The window is materialized once: the count and the ranking both read it.
     sql = (
-        f"WITH w AS ({window}) "
+        f"WITH {window} "
         f"SELECT w.id, {rank} AS r, (SELECT count(*) FROM w) FROM w {join} "
         "JOIN reader_article a ON a.id = w.id WHERE a.owner_id = %s AND a.deleted_at IS NULL "
         "ORDER BY r DESC, w.id DESC LIMIT %s OFFSET %s"

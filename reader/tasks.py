@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from celery import shared_task
 
-from reader.services import articles
+from reader.services import articles, organize
 
 
 @shared_task(name="reader.tasks.process_article", ignore_result=True)
@@ -15,5 +15,7 @@ def process_article(article_id: int) -> None:
 
 @shared_task(name="reader.tasks.sweep_articles", ignore_result=True)
 def sweep_articles() -> int:
-    """Requeue articles left pending by a lost message or a killed worker (run by Celery beat)."""
+    """Requeue articles left pending by a lost message or a killed worker, and purge articles
+    deleted longer than ``DIGEST_PURGE_DELETED_AFTER`` ago (run by Celery beat)."""
+    organize.purge_deleted()
     return articles.sweep_stuck_articles()

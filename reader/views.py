@@ -3,6 +3,7 @@
 Templates keep one partial per fragment (``reader/_*.html``), used by the first render and by
 every htmx update alike.
 """
+
 from __future__ import annotations
 
 import json
@@ -15,6 +16,7 @@ from django.db.models import Prefetch
 from django.db.models.functions import Lower
 from django.http import Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html
@@ -113,7 +115,13 @@ def _head_context(filters: queries.ListFilters, counts: dict[str, int]) -> dict:
         "filters": filters,
         "counts": counts,
         "view_links": [
-            {"key": s, "label": queries.SHOW_LABELS[s], "count": counts[s], "url": link(show=s), "current": s == filters.show}
+            {
+                "key": s,
+                "label": queries.SHOW_LABELS[s],
+                "count": counts[s],
+                "url": link(show=s),
+                "current": s == filters.show,
+            }
             for s in queries.SHOWS
         ],
         "sort_links": [
@@ -136,6 +144,16 @@ def _fresh_head(request: HttpRequest) -> dict:
         return {}
     filters = queries.list_filters(QueryDict(parts.query))
     return {"head": _head_context(filters, queries.view_counts(request.user, filters))}
+
+
+def _with_head(request: HttpRequest, response: HttpResponse) -> HttpResponse:
+    """Append the list head, with fresh counts, as an out-of-band swap (htmx on the list page only)."""
+    head = _fresh_head(request)
+    if head:
+        response.content += render_to_string(
+            "reader/_list_head.html", {**head["head"], "oob": True}, request=request
+        ).encode()
+    return response
 
 
 def _list_context(request: HttpRequest, params) -> dict:
@@ -378,24 +396,26 @@ def article_action(request: HttpRequest, article_id: int, action: str) -> HttpRe
         if action == "delete" and urlsplit(next_url).path == reverse("reader:article-detail", args=[article.pk]):
             next_url = reverse("reader:index")
         return redirect(next_url)
-    article = Article.objects.filter(owner=request.user).prefetch_related(
-        Prefetch("tags", queryset=Tag.objects.order_by(Lower("name")))
-    ).get(pk=article.pk)
+    article = (
+        Article.objects.filter(owner=request.user)
+        .prefetch_related(Prefetch("tags", queryset=Tag.objects.order_by(Lower("name"))))
+        .get(pk=article.pk)
+    )
     context = {"article": article, "next_url": next_url, "detail": urlsplit(next_url).path != reverse("reader:index")}
     target = request.htmx.target or ""
     if action == "restore" or (target == f"article-{article.pk}" and article.deleted_at is None):
         _attach_summaries(request.user, [article])
         context.update(view="summary")
-        return render(request, "reader/_article_row.html", context)
+        return _with_head(request, render(request, "reader/_article_row.html", context))
     if article.deleted_at is not None or not _still_listed(request, article, next_url):
         context["notice"] = notice
         response = render(request, "reader/_article_gone.html", context)
         response["HX-Retarget"] = f"#article-{article.pk}"
         response["HX-Reswap"] = "outerHTML"
-        return response
+        return _with_head(request, response)
     if target == f"article-{article.pk}-tags":
-        return render(request, "reader/_article_tags.html", context)
-    return render(request, "reader/_article_actions.html", context)
+        return _with_head(request, render(request, "reader/_article_tags.html", context))
+    return _with_head(request, render(request, "reader/_article_actions.html", context))
 
 
 @login_required
@@ -427,7 +447,8 @@ def bulk_action(request: HttpRequest) -> HttpResponse:
         if article is None:
             return HttpResponse("")
         _attach_summaries(request.user, [article])
-        return render(request, "reader/_article_row.html", {"article": article, "view": "summary", "next_url": next_url})
+        context = {"article": article, "view": "summary", "next_url": next_url}
+        return _with_head(request, render(request, "reader/_article_row.html", context))
     if not request.htmx or target != "list-region":
         if notice:
             request.session[NOTICE_KEY] = notice

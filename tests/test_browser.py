@@ -35,15 +35,11 @@ def pages():
         yield server
 
 
-def test_paste_two_links_and_toggle(
-    live_server, pages, shared_dir, celery_worker_process, tmp_path
-):
+def test_paste_two_links_and_toggle(live_server, pages, shared_dir, celery_worker_process, tmp_path):
     get_user_model().objects.create_user("ana", password="pw-ana-12345")
     cases = shared_dir / "cases"
     first = pages.add_file("/world/summit", cases / "00-seed-paris-summit.html")
-    second = pages.add_file(
-        "/culture/parades", cases / "12-body-sections-split-by-ads.html"
-    )
+    second = pages.add_file("/culture/parades", cases / "12-body-sections-split-by-ads.html")
 
     with chromium_browser() as browser:
         page = browser.new_page()
@@ -64,9 +60,7 @@ def test_paste_two_links_and_toggle(
         page.click("#save-form button[type=submit]")
         page.wait_for_selector("article.row", state="attached")
         assert page.locator("article.row").count() == 2
-        assert (
-            page.input_value("#id_urls") == ""
-        )  # the form is ready for the next paste
+        assert page.input_value("#id_urls") == ""  # the form is ready for the next paste
 
         # both summaries arrive through the single poll, without a reload
         page.wait_for_function(
@@ -83,12 +77,8 @@ def test_paste_two_links_and_toggle(
         row.get_by_role("link", name="Full text").click()
         row.locator(".full-text").wait_for()
         full_text = row.locator(".full-text").inner_text()
-        assert (
-            "26 countries are ready to offer postwar security guarantees" in full_text
-        )
-        assert (
-            row.locator("mark.summary-sentence").count() == 3
-        )  # the summary, marked in place
+        assert "26 countries are ready to offer postwar security guarantees" in full_text
+        assert row.locator("mark.summary-sentence").count() == 3  # the summary, marked in place
         page.screenshot(path=str(SCREENSHOTS / "list-full-text.png"), full_page=True)
 
         row.get_by_role("link", name="Summary").click()

@@ -70,7 +70,9 @@ def make(owner, title="Flood in the valley", *, text=TEXT, site="news.example.co
 
 
 def titles(response) -> list[str]:
-    return re.findall(r'<h2 class="row-title"><a href="/articles/\d+/" data-open>([^<]*)</a>', response.content.decode())
+    return re.findall(
+        r'<h2 class="row-title"><a href="/articles/\d+/" data-open>([^<]*)</a>', response.content.decode()
+    )
 
 
 def action_url(article, action):
@@ -210,18 +212,24 @@ def test_sort_and_keyset_pagination_for_both_sorts(client, alice, settings):
 def test_list_page_query_count_does_not_grow(client, alice, django_assert_max_num_queries):
     def fill(n):
         for i in range(n):
-            article = make(alice, f"Story {i}", index=False)
+            published = timezone.now() - timedelta(days=i) if i % 2 else None  # dated and undated
+            article = make(alice, f"Story {i}", index=False, published_at=published)
             organize.add_tags(user=alice, article_ids=[article.pk], names=[f"tag{i % 7}", "news"])
             Summary.objects.create(article=article, algorithm="luhn", sentence_count=2, status="ready", sentences=[])
 
+    pages = [{"show": "all"}, {"show": "all", "tag": "news", "sort": "published"}, {}]
     fill(3)
-    with django_assert_max_num_queries(8) as few:
-        client.get("/", {"show": "all"})
+    counts = []
+    for params in pages:
+        # session, user, preferences, view counts, tag list, articles (dated and undated when sorted by
+        # date published), their tags, their summaries
+        with django_assert_max_num_queries(9) as few:
+            client.get("/", params)
+        counts.append(len(few))
     fill(40)
-    with django_assert_max_num_queries(len(few)):
-        assert client.get("/", {"show": "all"}).status_code == 200
-    with django_assert_max_num_queries(len(few)):
-        client.get("/", {"show": "all", "tag": "news", "sort": "published"})
+    for params, count in zip(pages, counts, strict=True):
+        with django_assert_max_num_queries(count):
+            assert client.get("/", params).status_code == 200
 
 
 def test_search_page_query_count_does_not_grow(client, alice, django_assert_max_num_queries):
@@ -304,24 +312,32 @@ def test_row_actions_with_htmx(client, alice):
     assert 'class="row gone"' in body and "Archived “A story”." in body and 'value="unarchive"' in body
     # undo from that notice gives the row back
     response = client.post(
-        reverse("reader:article-bulk"), {"action": "unarchive", "ids": [a.pk], "next": "/"},
-        HTTP_HX_TARGET=f"article-{a.pk}", **HTMX,
+        reverse("reader:article-bulk"),
+        {"action": "unarchive", "ids": [a.pk], "next": "/"},
+        HTTP_HX_TARGET=f"article-{a.pk}",
+        **HTMX,
     )
     body = response.content.decode()
     assert body.startswith(f'<article id="article-{a.pk}" class="row') and "gone" not in body.split(">")[0]
     # archive from the archive view's "all" list: it stays, so no notice
-    response = client.post(action_url(a, "archive"), {"next": "/?show=all"}, HTTP_HX_TARGET=f"article-{a.pk}-actions", **HTMX)
+    response = client.post(
+        action_url(a, "archive"), {"next": "/?show=all"}, HTTP_HX_TARGET=f"article-{a.pk}-actions", **HTMX
+    )
     assert "HX-Retarget" not in response and "Unarchive" in response.content.decode()
 
 
 def test_tags_inline_with_htmx_and_tag_pages(client, alice):
     a = make(alice, "Tagged story")
-    response = client.post(action_url(a, "tag"), {"tags": "Rivers, weather", "next": "/"}, HTTP_HX_TARGET=f"article-{a.pk}-tags", **HTMX)
+    response = client.post(
+        action_url(a, "tag"), {"tags": "Rivers, weather", "next": "/"}, HTTP_HX_TARGET=f"article-{a.pk}-tags", **HTMX
+    )
     body = response.content.decode()
     assert body.startswith(f'<div id="article-{a.pk}-tags"')
     assert 'href="/?tag=Rivers">#Rivers</a>' in body and "#weather" in body
     assert titles(client.get("/", {"tag": "rivers"})) == ["Tagged story"]
-    response = client.post(action_url(a, "untag"), {"tags": "Rivers", "next": "/"}, HTTP_HX_TARGET=f"article-{a.pk}-tags", **HTMX)
+    response = client.post(
+        action_url(a, "untag"), {"tags": "Rivers", "next": "/"}, HTTP_HX_TARGET=f"article-{a.pk}-tags", **HTMX
+    )
     assert "#Rivers" not in response.content.decode() and "#weather" in response.content.decode()
     assert titles(client.get("/", {"tag": "rivers"})) == []
 
@@ -358,7 +374,9 @@ def test_bulk_actions(client, alice, bob):
     body = response.content.decode()
     assert body.startswith('<div id="list-region"') and "Archived 2 articles." in body
     assert titles(response) == ["Bulk 2"]
-    response = client.post(bulk, {"action": "delete", "ids": [rows[2].pk], "next": "/"}, HTTP_HX_TARGET="list-region", **HTMX)
+    response = client.post(
+        bulk, {"action": "delete", "ids": [rows[2].pk], "next": "/"}, HTTP_HX_TARGET="list-region", **HTMX
+    )
     assert "Deleted 1 article." in response.content.decode() and titles(response) == []
     assert Article.objects.for_user(alice).count() == 2
     # nothing selected, or no action: a message, nothing done
@@ -394,8 +412,13 @@ def test_opening_the_full_text_marks_read_and_a_toggle_undoes_it(client, alice):
 
 
 def test_reader_page_has_quick_controls_that_save(client, alice):
-    a = make(alice, "Reader view", top_image="https://img.example.com/a.jpg", authors=["Sam Writer"],
-             published_at=timezone.now())
+    a = make(
+        alice,
+        "Reader view",
+        top_image="https://img.example.com/a.jpg",
+        authors=["Sam Writer"],
+        published_at=timezone.now(),
+    )
     page = client.get(reverse("reader:article-detail", args=[a.pk])).content.decode()
     assert 'class="lead-image" src="https://img.example.com/a.jpg"' in page
     assert "by Sam Writer" in page and "min read" in page and "Original:" in page
@@ -426,13 +449,20 @@ def test_saving_a_saved_link_jumps_to_it_and_a_deleted_link_saves_again(client, 
 def test_counts_follow_saves_and_the_poll(client, alice):
     pending = make(alice, "Pending one", status=Article.Status.FETCHING, summary=False)
     response = client.get(
-        reverse("reader:article-updates"), {"seen": [f"{pending.pk}:queued"]}, HTTP_HX_CURRENT_URL="http://testserver/?show=pending", **HTMX
+        reverse("reader:article-updates"),
+        {"seen": [f"{pending.pk}:queued"]},
+        HTTP_HX_CURRENT_URL="http://testserver/?show=pending",
+        **HTMX,
     )
     body = response.content.decode()
     assert '<div id="list-head" class="list-head" hx-swap-oob="true">' in body
     assert 'href="/?show=pending" aria-current="page">Pending <span class="count">1</span>' in body
-    body = client.post("/articles/", {"urls": "https://new.example.com/a"}, HTTP_HX_CURRENT_URL="http://testserver/", **HTMX).content.decode()
-    assert 'id="list-head" class="list-head" hx-swap-oob="true"' in body and "Pending <span class=\"count\">2</span>" in body
+    body = client.post(
+        "/articles/", {"urls": "https://new.example.com/a"}, HTTP_HX_CURRENT_URL="http://testserver/", **HTMX
+    ).content.decode()
+    assert (
+        'id="list-head" class="list-head" hx-swap-oob="true"' in body and 'Pending <span class="count">2</span>' in body
+    )
 
 
 def test_undo_in_a_row_that_cannot_come_back_empties_it(client, alice):
@@ -440,6 +470,23 @@ def test_undo_in_a_row_that_cannot_come_back_empties_it(client, alice):
     organize.delete_articles(user=alice, article_ids=[a.pk])
     save_urls(user=alice, text=a.url)
     response = client.post(
-        reverse("reader:article-bulk"), {"action": "restore", "ids": [a.pk], "next": "/"}, HTTP_HX_TARGET=f"article-{a.pk}", **HTMX
+        reverse("reader:article-bulk"),
+        {"action": "restore", "ids": [a.pk], "next": "/"},
+        HTTP_HX_TARGET=f"article-{a.pk}",
+        **HTMX,
     )
     assert response.status_code == 200 and response.content == b""
+
+
+def test_row_actions_refresh_the_view_counts(client, alice):
+    a = make(alice, "Counted")
+    response = client.post(
+        action_url(a, "archive"),
+        {"next": "/"},
+        HTTP_HX_TARGET=f"article-{a.pk}-actions",
+        HTTP_HX_CURRENT_URL="http://testserver/",
+        **HTMX,
+    )
+    body = response.content.decode()
+    assert 'id="list-head" class="list-head" hx-swap-oob="true"' in body
+    assert 'Archive <span class="count">1</span>' in body and 'Unread <span class="count">0</span>' in body

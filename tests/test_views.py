@@ -1,4 +1,5 @@
 """The list page, saving, the poll, the article page and retry, as a browser or htmx sees them."""
+
 from __future__ import annotations
 
 import re
@@ -81,7 +82,8 @@ def test_another_users_article_is_404(client, alice, bob):
 
 def test_save_without_js_redirects_with_messages(client, alice):
     response = client.post(
-        "/articles/", {"urls": "https://a.example.com/one\nftp://files.example.com/x  https://b.example.com/two"},
+        "/articles/",
+        {"urls": "https://a.example.com/one\nftp://files.example.com/x  https://b.example.com/two"},
         follow=True,
     )
     page = response.content.decode()
@@ -210,7 +212,13 @@ def test_preferences_set_the_default_summary_and_look(client, alice):
     assert "Summary algorithm" in page and "sepia" in page.lower()
     response = client.post(
         reverse("reader:preferences"),
-        {"summary_algorithm": "textrank", "summary_sentences": "4", "theme": "sepia", "font": "sans", "font_size": "20"},
+        {
+            "summary_algorithm": "textrank",
+            "summary_sentences": "4",
+            "theme": "sepia",
+            "font": "sans",
+            "font_size": "20",
+        },
     )
     assert response.status_code == 302
     from summaries.services import default_variant

@@ -23,6 +23,8 @@ from django.db.models.functions import Lower
 from django.utils import timezone
 
 from reader.models import Article, ReaderPreferences, Tag
+from reader.search import remove_article
+from reader.services.articles import update_search_index
 
 log = logging.getLogger(__name__)
 
@@ -47,10 +49,6 @@ def _ids(article_ids: Iterable[int | str]) -> list[int]:
 
 def _reindex(article_ids: Iterable[int]) -> None:
     """Refresh the search entries of these articles (tag names are indexed)."""
-    try:
-        from reader.services.articles import update_search_index
-    except ImportError:  # search not installed
-        return
     for article_id in article_ids:
         update_search_index(article_id)
 
@@ -115,9 +113,10 @@ def clean_tag_names(text: str | Iterable[str]) -> list[str]:
 
 
 def _get_or_create_tags(user, names: list[str]) -> list[Tag]:
-    existing = {t.name.lower(): t for t in Tag.objects.filter(owner=user).annotate(low=Lower("name")).filter(
-        low__in=[n.lower() for n in names]
-    )}
+    existing = {
+        t.name.lower(): t
+        for t in Tag.objects.filter(owner=user).annotate(low=Lower("name")).filter(low__in=[n.lower() for n in names])
+    }
     tags: list[Tag] = []
     for name in names:
         tag = existing.get(name.lower())
@@ -216,13 +215,8 @@ def purge_deleted(*, user=None, older_than: float | None = None) -> int:
         if not ids:
             return 0
         Article.objects.filter(pk__in=ids).delete()
-        try:
-            from reader.search import remove_article
-        except ImportError:
-            remove_article = None
-        if remove_article is not None:
-            for article_id in ids:
-                remove_article(article_id)
+        for article_id in ids:
+            remove_article(article_id)
     log.info("Purged %d deleted articles", len(ids))
     return len(ids)
 

@@ -49,6 +49,7 @@
 
   // --- Keyboard shortcuts ---------------------------------------------------------------------
   var current = null; // id of the row the keys act on
+  var keyboard = false; // rows are outlined only once j/k have been used
   function rows() {
     return Array.prototype.slice.call(document.querySelectorAll("[data-row]"));
   }
@@ -61,8 +62,9 @@
   function focusRow(row) {
     rows().forEach(function (r) { r.classList.remove("kb-focus"); });
     if (!row) return;
+    keyboard = true;
     row.classList.add("kb-focus");
-    if (row.tabIndex < 0 || row.hasAttribute("tabindex")) row.focus({ preventScroll: true });
+    if (row.hasAttribute("tabindex")) row.focus({ preventScroll: true });
     row.scrollIntoView({ block: "nearest" });
     current = row.id;
   }
@@ -84,7 +86,7 @@
   }
   // A row swapped by htmx (archived, favourite, undo) keeps the keyboard focus.
   document.addEventListener("htmx:afterSettle", function () {
-    if (!current) return;
+    if (!current || !keyboard) return;
     var row = document.getElementById(current);
     if (row && !row.classList.contains("kb-focus")) {
       row.classList.add("kb-focus");
@@ -97,7 +99,6 @@
     var row = event.target.closest && event.target.closest("[data-row]");
     if (row && row.id) {
       // Clicking makes that row the one the keys act on; it is outlined only once keys are in use.
-      var keyboard = document.querySelector(".kb-focus") !== null;
       current = row.id;
       rows().forEach(function (r) { r.classList.toggle("kb-focus", keyboard && r === row); });
     }

@@ -15,6 +15,4 @@ class Command(BaseCommand):
     def handle(self, *args, **options) -> None:
         started = time.perf_counter()
         count = rebuild_index()
-        self.stdout.write(
-            f"Indexed {count} articles in {time.perf_counter() - started:.1f} s."
-        )
+        self.stdout.write(f"Indexed {count} articles in {time.perf_counter() - started:.1f} s.")
