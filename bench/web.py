@@ -323,6 +323,18 @@ def measure(info: dict, repeat: int) -> None:
             f"{engine} {label} median_ms={median:.1f} p95_ms={p95:.1f} total={results.total}",
             flush=True,
         )
+    # The parts of the list page that grow with the number of articles, to explain its figures.
+    from reader import queries as list_queries
+
+    user, unread = info["user"], list_queries.list_filters({})
+    parts = {
+        "part:view_counts": lambda: list_queries.view_counts(user, unread),
+        "part:tags_with_counts": lambda: list(list_queries.tags_with_counts(user)),
+        "part:article_page": lambda: list_queries.article_page(user, unread),
+    }
+    for label, fn in parts.items():
+        median, p95 = _time(fn, repeat)
+        print(f"{engine} {label} median_ms={median:.1f} p95_ms={p95:.1f}", flush=True)
 
 
 def _postgres_url(url: str) -> tuple[str, str]:

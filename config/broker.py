@@ -56,6 +56,7 @@ def start_private_redis(socket_path: Path, *, timeout: float = 15.0) -> subproce
             "warning",
         ],
         stdout=subprocess.DEVNULL,
+        start_new_session=True,  # stopped by whoever started it, after the worker
     )
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:

@@ -12,8 +12,7 @@ from django.db.models import Count, F, Prefetch, Q, QuerySet, prefetch_related_o
 from django.db.models.functions import Lower
 
 from reader.models import Article, Tag
-from summaries.models import Summary
-from summaries.services import default_variant
+from summaries.services import summaries_to_show
 
 
 def published_in_page_offset(article: Article) -> str | None:
@@ -32,12 +31,9 @@ def article_as_dict(article: Article) -> dict:
 
     Keys: ``id, url, canonical_url, final_url, status, error, title, authors (list of str),
     published_at (ISO 8601 or None), top_image, language (ISO 639-1), text, paywalled, blocked,
-    summary`` (list of sentence strings of the default summary, [] when there is none).
+    summary`` (list of sentence strings of the summary the person sees, [] when there is none).
     """
-    algorithm, sentences = default_variant(article.owner)
-    summary = Summary.objects.filter(
-        article=article, algorithm=algorithm, sentence_count=sentences, status=Summary.Status.READY
-    ).first()
+    summary = summaries_to_show(article.owner, [article.pk]).get(article.pk)
     return {
         "id": article.pk,
         "url": article.url,

@@ -30,8 +30,7 @@ from reader.forms import PreferencesForm
 from reader.models import Article, ReaderPreferences, Tag
 from reader.services import articles as article_service
 from reader.services import organize
-from summaries.models import Summary
-from summaries.services import MAX_SENTENCES, default_variant, parse_variant, request_summary
+from summaries.services import MAX_SENTENCES, default_variant, parse_variant, request_summary, summaries_to_show
 from summaries.summarizer import available_algorithms
 
 VIEWS = ("summary", "full")
@@ -50,19 +49,8 @@ def _view_mode(request: HttpRequest) -> str:
 
 
 def _attach_summaries(user, items: list[Article]) -> None:
-    """Give each article its summary to show as ``.summary``, in one query (None when there is none).
-
-    That is the person's default variant when it exists, else the newest ready summary (an
-    article saved before they changed their default keeps showing the one it has).
-    """
-    algorithm, sentences = default_variant(user)
-    by_article: dict[int, Summary] = {}
-    rows = Summary.objects.filter(article__in=[a.pk for a in items], status=Summary.Status.READY).order_by("updated_at")
-    for summary in rows:
-        current = by_article.get(summary.article_id)
-        exact = (summary.algorithm, summary.sentence_count) == (algorithm, sentences)
-        if current is None or exact or (current.algorithm, current.sentence_count) != (algorithm, sentences):
-            by_article[summary.article_id] = summary
+    """Give each article its summary to show as ``.summary`` (see ``summaries_to_show``), in one query."""
+    by_article = summaries_to_show(user, [a.pk for a in items])
     for item in items:
         item.summary = by_article.get(item.pk)
 
@@ -407,7 +395,10 @@ def article_action(request: HttpRequest, article_id: int, action: str) -> HttpRe
         _attach_summaries(request.user, [article])
         context.update(view="summary")
         return _with_head(request, render(request, "reader/_article_row.html", context))
-    if article.deleted_at is not None or not _still_listed(request, article, next_url):
+    # Only an action that can take an article out of a view removes its row: favouriting or tagging
+    # a row that was already read in the Unread view keeps it where the reader is looking.
+    leaves_view = action not in ("favourite", "tag")
+    if article.deleted_at is not None or (leaves_view and not _still_listed(request, article, next_url)):
         context["notice"] = notice
         response = render(request, "reader/_article_gone.html", context)
         response["HX-Retarget"] = f"#article-{article.pk}"

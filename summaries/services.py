@@ -32,6 +32,22 @@ def default_variant(user=None) -> tuple[str, int]:
     return algorithm, sentences
 
 
+def summaries_to_show(user, article_ids: list[int]) -> dict[int, Summary]:
+    """The summary to show for each article id (absent when it has none), in one query.
+
+    The person's default variant when it exists, else the newest ready summary: an article saved
+    before they changed their default keeps showing the one it has.
+    """
+    wanted = default_variant(user)
+    chosen: dict[int, Summary] = {}
+    rows = Summary.objects.filter(article__in=article_ids, status=Summary.Status.READY).order_by("updated_at")
+    for summary in rows:
+        current = chosen.get(summary.article_id)
+        if current is None or (current.algorithm, current.sentence_count) != wanted:
+            chosen[summary.article_id] = summary
+    return chosen
+
+
 def parse_variant(algorithm: str | None, sentences: str | int | None, user=None) -> tuple[str, int]:
     """A valid (algorithm, sentence count) from request values, falling back to ``default_variant``.
 

@@ -50,14 +50,35 @@ def test_extract_missing_file_is_a_clear_error(tmp_path):
 
 
 @pytest.mark.django_db
-def test_save_urls_prints_json_lines(http_server, cases_dir):
+def test_save_urls_prints_json_lines_in_the_order_given(http_server, cases_dir):
     get_user_model().objects.create_user("cli")
-    url = http_server.add_file("/story", cases_dir / "00-seed-paris-summit.html")
-    line = run("save_urls", "--user", "cli", "--json", url).strip()
-    data = json.loads(line)
-    assert data["status"] == "queued" and data["url"] == url and data["summary"] == []
+    first = http_server.add_file("/story", cases_dir / "00-seed-paris-summit.html")
+    second = http_server.url("/other")
+    run("save_urls", "--user", "cli", second)
+    lines = run("save_urls", "--user", "cli", "--json", first, second).splitlines()
+    data = [json.loads(line) for line in lines]
+    assert [d["url"] for d in data] == [first, second]  # the second was saved before, and still comes second
+    assert data[0]["status"] == "queued" and data[0]["summary"] == []
     with pytest.raises(CommandError, match="No user named"):
-        run("save_urls", "--user", "ghost", url)
+        run("save_urls", "--user", "ghost", first)
+    out = io.StringIO()
+    with pytest.raises(CommandError, match="1 link\\(s\\) rejected"):
+        call_command("save_urls", "--user", "cli", first, "ftp://files.example.com/x", stdout=out, stderr=io.StringIO())
+    assert first in out.getvalue()  # the good link is still reported
+
+
+@pytest.mark.django_db
+def test_save_urls_json_shows_the_summary_the_person_sees(http_server, cases_dir):
+    from reader.models import ReaderPreferences
+    from reader.services.articles import process_article, save_urls
+
+    user = get_user_model().objects.create_user("cli")
+    url = http_server.add_file("/story", cases_dir / "00-seed-paris-summit.html")
+    process_article(save_urls(user=user, text=url).created[0].pk)
+    # a default changed after the save still shows the summary the article has
+    ReaderPreferences.objects.create(user=user, summary_sentences=2)
+    data = json.loads(run("save_urls", "--user", "cli", "--json", url))
+    assert data["status"] == "ready" and len(data["summary"]) == 3
 
 
 @pytest.mark.django_db
@@ -93,7 +114,8 @@ def _free_port() -> int:
 
 @pytest.mark.e2e
 @pytest.mark.slow
-def test_rundigest_default_setup_serves_and_summarizes(tmp_path, http_server, cases_dir):
+@pytest.mark.parametrize("stop_signal", [signal.SIGINT, signal.SIGTERM], ids=["ctrl-c", "sigterm"])
+def test_rundigest_default_setup_serves_and_summarizes(tmp_path, http_server, cases_dir, stop_signal):
     """The zero-setup default: SQLite file and the private broker, started by one command."""
     env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL")}
     env.update(
@@ -137,8 +159,8 @@ def test_rundigest_default_setup_serves_and_summarizes(tmp_path, http_server, ca
         assert data["status"] == "ready", (data, (tmp_path / "rundigest.log").read_text())
         assert data["title"] == SEED_TITLE and len(data["summary"]) == 3
     finally:
-        proc.send_signal(signal.SIGINT)  # Ctrl-C stops all of it
-        proc.wait(timeout=30)
+        proc.send_signal(stop_signal)  # Ctrl-C, or a service manager, stops all of it
+        proc.wait(timeout=40)
     time.sleep(1)
     for pattern in (str(tmp_path / "var"), f"127.0.0.1:{port}"):
         leftover = subprocess.run(["pgrep", "-f", pattern], capture_output=True, text=True).stdout.split()

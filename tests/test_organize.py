@@ -490,3 +490,17 @@ def test_row_actions_refresh_the_view_counts(client, alice):
     body = response.content.decode()
     assert 'id="list-head" class="list-head" hx-swap-oob="true"' in body
     assert 'Archive <span class="count">1</span>' in body and 'Unread <span class="count">0</span>' in body
+
+
+def test_favouriting_a_row_already_read_keeps_it_in_view(client, alice):
+    # Opening the full text in the Unread view marks the row read but leaves it on screen; a
+    # favourite on it next must not make it vanish as if favouriting had removed it.
+    a = make(alice, "Read in place")
+    client.get(reverse("reader:article-detail", args=[a.pk]), {"view": "full"}, **HTMX)
+    assert Article.objects.get(pk=a.pk).read_at is not None
+    response = client.post(action_url(a, "favourite"), {"next": "/"}, HTTP_HX_TARGET=f"article-{a.pk}-actions", **HTMX)
+    assert "HX-Retarget" not in response
+    assert response.content.decode().startswith(f'<div id="article-{a.pk}-actions"')
+    # an action that takes it out of the view does remove it, with undo
+    response = client.post(action_url(a, "archive"), {"next": "/"}, HTTP_HX_TARGET=f"article-{a.pk}-actions", **HTMX)
+    assert response["HX-Retarget"] == f"#article-{a.pk}"

@@ -30,11 +30,12 @@ class SaveResult:
     """What one paste did.
 
     ``created``: new articles, in the order pasted; ``existing``: links already saved
-    (the existing articles); ``errors``: ``(input, reason)`` for each piece that is not a
-    usable http/https link.
+    (the existing articles); ``in_order``: both, in the order pasted; ``errors``:
+    ``(input, reason)`` for each piece that is not a usable http/https link.
     """
 
     created: list[Article] = field(default_factory=list)
+    in_order: list[Article] = field(default_factory=list)
     existing: list[Article] = field(default_factory=list)
     errors: list[tuple[str, str]] = field(default_factory=list)
 
@@ -59,8 +60,9 @@ def save_urls(*, user, text: str) -> SaveResult:
                 continue
             found = Article.objects.for_user(user).filter(canonical_url=canonical).first()
             if found is not None:
-                if found not in result.existing and found not in result.created:
+                if found not in result.in_order:
                     result.existing.append(found)
+                    result.in_order.append(found)
                 continue
             try:
                 with transaction.atomic():
@@ -74,9 +76,12 @@ def save_urls(*, user, text: str) -> SaveResult:
                     )
             except IntegrityError:
                 # The same link saved at the same moment from another tab or script.
-                result.existing.append(Article.objects.for_user(user).get(canonical_url=canonical))
+                found = Article.objects.for_user(user).get(canonical_url=canonical)
+                result.existing.append(found)
+                result.in_order.append(found)
                 continue
             result.created.append(article)
+            result.in_order.append(article)
         ids = [a.pk for a in result.created]
         transaction.on_commit(lambda: enqueue(ids))
     return result

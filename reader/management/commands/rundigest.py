@@ -26,6 +26,11 @@ class Command(BaseCommand):
         parser.add_argument("--concurrency", type=int, default=int(os.environ.get("DIGEST_WORKER_CONCURRENCY", "2")))
 
     def handle(self, *args, **options):
+        # A service manager stops us with SIGTERM, a closed terminal with SIGHUP: both stop
+        # everything, as Ctrl-C does. Children run in their own sessions so that only this process
+        # decides the order (web and worker first, the broker last).
+        for signum in (signal.SIGTERM, signal.SIGHUP):
+            signal.signal(signum, _interrupt)
         procs: list[tuple[str, subprocess.Popen]] = []
         if settings.DIGEST_PRIVATE_REDIS:
             procs.append(("broker", start_private_redis(settings.DIGEST_PRIVATE_REDIS_SOCKET)))
@@ -48,9 +53,9 @@ class Command(BaseCommand):
             "--schedule",
             str(settings.DATA_DIR / "celerybeat-schedule"),
         ]
-        procs.append(("worker", subprocess.Popen(worker)))
+        procs.append(("worker", subprocess.Popen(worker, start_new_session=True)))
         web = [sys.executable, "manage.py", "runserver", "--noreload", f"{options['host']}:{options['port']}"]
-        procs.append(("web", subprocess.Popen(web, cwd=settings.BASE_DIR)))
+        procs.append(("web", subprocess.Popen(web, cwd=settings.BASE_DIR, start_new_session=True)))
         self.stdout.write(
             self.style.SUCCESS(f"Digest is running at http://{options['host']}:{options['port']}/  (Ctrl-C stops it)")
         )
@@ -66,8 +71,13 @@ class Command(BaseCommand):
             for _, p in reversed(procs):
                 if p.poll() is None:
                     p.send_signal(signal.SIGTERM)
-            for _, p in reversed(procs):
                 try:
-                    p.wait(timeout=10)
+                    p.wait(timeout=15)
                 except subprocess.TimeoutExpired:
                     p.kill()
+                    p.wait()
+            self.stdout.write("Stopped.")
+
+
+def _interrupt(signum, frame):
+    raise KeyboardInterrupt

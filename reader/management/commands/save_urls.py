@@ -14,7 +14,11 @@ from reader.services.articles import save_urls
 
 
 class Command(BaseCommand):
-    help = "Save links for a user. With --wait, block until each article is ready or failed."
+    help = (
+        "Save links for a user. With --wait, block until each article is ready or failed. "
+        "Prints one line (or JSON object) per article in the order given; exits 1 if a link was "
+        "rejected or an article failed."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("urls", nargs="+", metavar="URL")
@@ -30,16 +34,19 @@ class Command(BaseCommand):
         result = save_urls(user=user, text="\n".join(options["urls"]))
         for bad, reason in result.errors:
             self.stderr.write(f"{bad}: {reason}")
-        ids = [a.pk for a in result.created + result.existing]
+        ids = [a.pk for a in result.in_order]
         deadline = time.monotonic() + options["wait"]
         while options["wait"] and time.monotonic() < deadline:
             if not Article.objects.filter(pk__in=ids).exclude(status__in=Article.FINAL_STATUSES).exists():
                 break
             time.sleep(0.5)
-        for article in Article.objects.filter(pk__in=ids).order_by("pk"):
+        by_id = Article.objects.select_related("owner").in_bulk(ids)
+        for article in (by_id[pk] for pk in ids):
             if options["json"]:
                 self.stdout.write(json.dumps(article_as_dict(article), ensure_ascii=False))
             else:
                 self.stdout.write(f"{article.pk}\t{article.status}\t{article.url}\t{article.title or article.error}")
-        if result.errors and not ids:
-            raise CommandError("No valid links were given.")
+        failed = sum(1 for a in by_id.values() if a.status == Article.Status.FAILED)
+        if result.errors or failed:
+            # Scripts can tell from the exit status that something needs a look.
+            raise CommandError(f"{len(result.errors)} link(s) rejected, {failed} article(s) failed.")
