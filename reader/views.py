@@ -154,7 +154,7 @@ def _list_context(request: HttpRequest, params) -> dict:
     context: dict = {
         "filters": filters,
         "counts": queries.view_counts(user, filters),
-        "all_tags": queries.tags_with_counts(user),
+        "all_tags": queries.tags_of(user),
         "shows": [(s, queries.SHOW_LABELS[s]) for s in queries.SHOWS],
         "poll_interval": settings.DIGEST_POLL_INTERVAL,
         "view": "summary",
