@@ -133,8 +133,8 @@ def _configure_from_settings() -> None:
         from django.conf import settings
 
         if settings.configured:
-            bonus = getattr(settings, "DIGEST_SUMMARY_BONUS_WORDS", [])
-            stigma = getattr(settings, "DIGEST_SUMMARY_STIGMA_WORDS", [])
+            bonus = settings.DIGEST_SUMMARY_BONUS_WORDS
+            stigma = settings.DIGEST_SUMMARY_STIGMA_WORDS
             if bonus and stigma:
                 configure_edmundson(bonus, stigma)
     except ImportError:

@@ -75,26 +75,16 @@ _STUB_MAX_BYTES = 64 * 1024
 _STUB_MAX_WORDS = 80
 _ERROR_BODY_BYTES = 64 * 1024
 
-_META_REFRESH = re.compile(
-    r"""<meta\b[^>]*?http-equiv\s*=\s*["']?refresh["']?[^>]*>""", re.IGNORECASE
-)
-_CONTENT_ATTR = re.compile(
-    r"""\bcontent\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s>]+))""", re.IGNORECASE
-)
+_META_REFRESH = re.compile(r"""<meta\b[^>]*?http-equiv\s*=\s*["']?refresh["']?[^>]*>""", re.IGNORECASE)
+_CONTENT_ATTR = re.compile(r"""\bcontent\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s>]+))""", re.IGNORECASE)
 _JS_REDIRECTS = (
-    re.compile(
-        r"""(?:window\.|document\.|top\.|self\.)?location(?:\.href)?\s*=\s*(["'])([^"'\s]+)\1"""
-    ),
+    re.compile(r"""(?:window\.|document\.|top\.|self\.)?location(?:\.href)?\s*=\s*(["'])([^"'\s]+)\1"""),
     re.compile(r"""location\.(?:replace|assign)\(\s*(["'])([^"'\s]+)\1\s*\)"""),
 )
-_SETS_LOCATION = re.compile(
-    r"location(?:\.href)?\s*=(?!=)|location\.(?:replace|assign)\s*\("
-)
+_SETS_LOCATION = re.compile(r"location(?:\.href)?\s*=(?!=)|location\.(?:replace|assign)\s*\(")
 _ABSOLUTE_URL_LITERAL = re.compile(r"""(["'])(https?://[^"'\s<>]+)\1""")
 _SCRIPT = re.compile(r"<script\b[^>]*>(.*?)</script\s*>", re.IGNORECASE | re.DOTALL)
-_INVISIBLE = re.compile(
-    r"<(script|style|noscript|template)\b.*?</\1\s*>", re.IGNORECASE | re.DOTALL
-)
+_INVISIBLE = re.compile(r"<(script|style|noscript|template)\b.*?</\1\s*>", re.IGNORECASE | re.DOTALL)
 _TAG = re.compile(r"<[^>]*>")
 
 # Bot-check pages (Cloudflare, AWS WAF, DataDome, PerimeterX, Sucuri, Imperva, DDoS-Guard).
@@ -113,9 +103,7 @@ _BOT_MARKERS = (
     "checking your browser before accessing",
 )
 
-_dns_pool = concurrent.futures.ThreadPoolExecutor(
-    max_workers=4, thread_name_prefix="digest-dns"
-)
+_dns_pool = concurrent.futures.ThreadPoolExecutor(max_workers=4, thread_name_prefix="digest-dns")
 
 
 @dataclass(frozen=True)
@@ -174,9 +162,7 @@ class FetchError(Exception):
         return self.message
 
     def __repr__(self) -> str:
-        return (
-            f"FetchError({self.code!r}, {self.message!r}, temporary={self.temporary})"
-        )
+        return f"FetchError({self.code!r}, {self.message!r}, temporary={self.temporary})"
 
 
 def resolve_host(host: str, port: int) -> list[str]:
@@ -193,7 +179,7 @@ def resolve_host(host: str, port: int) -> list[str]:
         return [str(ipaddress.ip_address(host))]
     except ValueError:
         pass
-    mapped = (getattr(settings, "DIGEST_RESOLVE", None) or {}).get(host)
+    mapped = (settings.DIGEST_RESOLVE or {}).get(host)
     if mapped:
         return [a.strip().strip("[]") for a in str(mapped).split(",") if a.strip()]
     infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
@@ -219,16 +205,11 @@ def is_allowed_address(address: str) -> bool:
         return False
     if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
         ip = ip.ipv4_mapped
-    for network in getattr(settings, "DIGEST_PRIVATE_NETWORKS_ALLOWED", None) or []:
+    for network in settings.DIGEST_PRIVATE_NETWORKS_ALLOWED or []:
         if ip.version == network.version and ip in network:
             return True
     return ip.is_global and not (
-        ip.is_multicast
-        or ip.is_private
-        or ip.is_loopback
-        or ip.is_link_local
-        or ip.is_reserved
-        or ip.is_unspecified
+        ip.is_multicast or ip.is_private or ip.is_loopback or ip.is_link_local or ip.is_reserved or ip.is_unspecified
     )
 
 
@@ -334,19 +315,13 @@ class _Fetch:
     cookies: dict[str, dict[str, str]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        self.total = float(getattr(settings, "DIGEST_FETCH_TOTAL_TIMEOUT", 30.0))
-        self.connect_timeout = float(
-            getattr(settings, "DIGEST_FETCH_CONNECT_TIMEOUT", 5.0)
-        )
-        self.read_timeout = float(getattr(settings, "DIGEST_FETCH_READ_TIMEOUT", 10.0))
-        self.max_bytes = int(
-            getattr(settings, "DIGEST_FETCH_MAX_BYTES", 10 * 1024 * 1024)
-        )
-        self.max_redirects = int(getattr(settings, "DIGEST_FETCH_MAX_REDIRECTS", 5))
-        self.user_agent = str(getattr(settings, "DIGEST_USER_AGENT", "Digest/1.0"))
-        self.ca_bundle = (
-            getattr(settings, "DIGEST_FETCH_CA_BUNDLE", None) or certifi.where()
-        )
+        self.total = float(settings.DIGEST_FETCH_TOTAL_TIMEOUT)
+        self.connect_timeout = float(settings.DIGEST_FETCH_CONNECT_TIMEOUT)
+        self.read_timeout = float(settings.DIGEST_FETCH_READ_TIMEOUT)
+        self.max_bytes = int(settings.DIGEST_FETCH_MAX_BYTES)
+        self.max_redirects = int(settings.DIGEST_FETCH_MAX_REDIRECTS)
+        self.user_agent = str(settings.DIGEST_USER_AGENT)
+        self.ca_bundle = settings.DIGEST_FETCH_CA_BUNDLE or certifi.where()
 
     # -- the loop over hops ------------------------------------------------------------------
     def run(self) -> FetchedResponse:
@@ -388,9 +363,7 @@ class _Fetch:
         finally:
             watchdog.cancel()
 
-    def _hop(
-        self, target: _Target, watchdog: _Watchdog
-    ) -> tuple[str | None, dict[str, Any] | None]:
+    def _hop(self, target: _Target, watchdog: _Watchdog) -> tuple[str | None, dict[str, Any] | None]:
         """One request. Returns (next URL, None) for a redirect or (None, response fields)."""
         pool, response = self._open(target, watchdog)
         try:
@@ -508,9 +481,7 @@ class _Fetch:
                 server_hostname=target.host,
             )
         else:
-            pool = _WatchedHTTPPool(
-                address, target.port, timeout=timeout, maxsize=1, retries=False
-            )
+            pool = _WatchedHTTPPool(address, target.port, timeout=timeout, maxsize=1, retries=False)
         pool.watchdog = watchdog
         return pool
 
@@ -533,16 +504,10 @@ class _Fetch:
                 temporary=not no_name,
             ) from None
         if not addresses:
-            raise FetchError(
-                "dns", f"The name {target.host} has no address.", temporary=True
-            )
+            raise FetchError("dns", f"The name {target.host} has no address.", temporary=True)
         allowed = [a for a in addresses if is_allowed_address(a)]
         if not allowed:
-            named = (
-                target.host
-                if target.host == addresses[0]
-                else f"{target.host} ({addresses[0]})"
-            )
+            named = target.host if target.host == addresses[0] else f"{target.host} ({addresses[0]})"
             raise FetchError(
                 "private_address",
                 f"{named} is a private or reserved address, which Digest does not fetch.",
@@ -559,9 +524,7 @@ class _Fetch:
         if length > self.max_bytes:
             raise self._too_large_error(length)
 
-    def _read(
-        self, response: Any, watchdog: _Watchdog, limit: int, *, cap: bool
-    ) -> bytes:
+    def _read(self, response: Any, watchdog: _Watchdog, limit: int, *, cap: bool) -> bytes:
         """Read at most ``limit`` more bytes, or to the end of the body.
 
         With ``cap`` a body longer than ``limit`` raises ``too_large``; without it the read
@@ -593,9 +556,7 @@ class _Fetch:
         return b"".join(chunks)
 
     # -- errors ------------------------------------------------------------------------------
-    def _status_error(
-        self, status: int, headers: dict[str, str], response: Any, watchdog: _Watchdog
-    ) -> FetchError:
+    def _status_error(self, status: int, headers: dict[str, str], response: Any, watchdog: _Watchdog) -> FetchError:
         body = b""
         if status in (401, 403, 429, 503) or status >= 500:
             try:
@@ -610,15 +571,11 @@ class _Fetch:
         if status == 404:
             return FetchError(code, "The page was not found (HTTP 404).")
         if status == 410:
-            return FetchError(
-                code, "The page has been removed from the site (HTTP 410)."
-            )
+            return FetchError(code, "The page has been removed from the site (HTTP 410).")
         if status == 401:
             return FetchError(code, "The page needs a login (HTTP 401).")
         if status == 403:
-            return FetchError(
-                code, "The site refused to give Digest the page (HTTP 403)."
-            )
+            return FetchError(code, "The site refused to give Digest the page (HTTP 403).")
         if status == 429:
             return FetchError(
                 code,
@@ -699,9 +656,7 @@ class _Fetch:
             if "=" in pair:
                 name, value = pair.split("=", 1)
                 if name.strip():
-                    self.cookies.setdefault(target.host, {})[name.strip()] = (
-                        value.strip()
-                    )
+                    self.cookies.setdefault(target.host, {})[name.strip()] = value.strip()
 
 
 # -- helpers ----------------------------------------------------------------------------------
@@ -736,9 +691,7 @@ def _parse_target(url: str, base: str | None = None) -> _Target:
         raise
     except (LocationParseError, ValueError, UnicodeError):
         what = "redirect address" if base else "address"
-        raise FetchError(
-            "bad_url", f"The {what} {original[:200]!r} is not a valid web address."
-        ) from None
+        raise FetchError("bad_url", f"The {what} {original[:200]!r} is not a valid web address.") from None
     # Drop user info so credentials in a pasted link are never sent anywhere.
     clean = parsed._replace(scheme=scheme, auth=None, host=parsed.host, fragment=None)
     return _Target(
@@ -810,9 +763,7 @@ def _sniff_kind(head: bytes) -> str | None:
         b"<b>",
         b"<?xml",
     )
-    if lowered.startswith(html_starts) and (
-        not lowered.startswith((b"<?xml", b"<!--")) or b"<html" in head.lower()
-    ):
+    if lowered.startswith(html_starts) and (not lowered.startswith((b"<?xml", b"<!--")) or b"<html" in head.lower()):
         return "text/html"
     return None
 
@@ -823,9 +774,7 @@ def _describe_type(media_type: str) -> str:
     family = media_type.split("/", 1)[0]
     if family in ("audio", "video", "image", "font"):
         return f"{'an' if family in ('audio', 'image') else 'a'} {family} file ({media_type})"
-    if any(
-        word in media_type for word in ("zip", "tar", "rar", "7z", "gzip", "compressed")
-    ):
+    if any(word in media_type for word in ("zip", "tar", "rar", "7z", "gzip", "compressed")):
         return f"an archive ({media_type})"
     if media_type == "text/plain":
         return "plain text (text/plain)"
@@ -844,19 +793,11 @@ def _bot_check(status: int, headers: dict[str, str], body: bytes) -> str | None:
             return "DataDome"
         for marker in _BOT_MARKERS:
             if marker in head:
-                return (
-                    "Cloudflare"
-                    if "cf" in marker or "moment" in marker
-                    else "a bot check"
-                )
+                return "Cloudflare" if "cf" in marker or "moment" in marker else "a bot check"
         return None
     # A 200 page only counts as a wall with the challenge page's own script and title:
     # Cloudflare adds its challenge-platform script to ordinary pages too.
-    if (
-        len(body) < _STUB_MAX_BYTES
-        and "_cf_chl_opt" in head
-        and "just a moment" in head
-    ):
+    if len(body) < _STUB_MAX_BYTES and "_cf_chl_opt" in head and "just a moment" in head:
         return "Cloudflare"
     return None
 
@@ -864,8 +805,7 @@ def _bot_check(status: int, headers: dict[str, str], body: bytes) -> str | None:
 def _blocked_error(vendor: str, headers: dict[str, str]) -> FetchError:
     return FetchError(
         "blocked",
-        f"The site showed a bot check ({vendor}) instead of the page; "
-        "Digest will try again later.",
+        f"The site showed a bot check ({vendor}) instead of the page; Digest will try again later.",
         temporary=True,
         blocked=True,
         retry_after=_retry_after(headers),
@@ -893,9 +833,7 @@ def _stub_redirect(body: bytes, charset: str | None, base: str) -> str | None:
             candidates.append(match.group(1).strip().strip("'\"") if match else "")
     scripts = _SCRIPT.findall(text)
     for pattern in _JS_REDIRECTS:
-        candidates.extend(
-            m.group(2) for script in scripts for m in pattern.finditer(script)
-        )
+        candidates.extend(m.group(2) for script in scripts for m in pattern.finditer(script))
     if len(visible.split()) <= 10:
         # A bare stub whose short script sets the location through a helper and holds one
         # address (case 18's alert redirector). Resource URLs never count.
@@ -922,9 +860,7 @@ def _stub_redirect(body: bytes, charset: str | None, base: str) -> str | None:
 
 def _looks_like_page(url: str) -> bool:
     host = url.split("://", 1)[-1].split("/", 1)[0]
-    return "." in host and not re.search(
-        r"\.(?:js|css|png|gif|jpe?g|svg|ico|woff2?)(?:[?#]|$)", url, re.IGNORECASE
-    )
+    return "." in host and not re.search(r"\.(?:js|css|png|gif|jpe?g|svg|ico|woff2?)(?:[?#]|$)", url, re.IGNORECASE)
 
 
 def _fix_header_encoding(value: str) -> str:

@@ -34,7 +34,7 @@ PURGE_BATCH = 500  # hard-deleted per call, so one purge never holds a long tran
 
 def purge_after() -> float:
     """Seconds a deleted article is kept for undo before it is purged (``DIGEST_PURGE_DELETED_AFTER``)."""
-    return float(getattr(settings, "DIGEST_PURGE_DELETED_AFTER", 86400))
+    return float(settings.DIGEST_PURGE_DELETED_AFTER)
 
 
 def _ids(article_ids: Iterable[int | str]) -> list[int]:
