@@ -21,6 +21,24 @@ def shared_dir() -> Path:
     return SHARED
 
 
+@pytest.fixture
+def alice(client):
+    """A person, logged in on ``client``."""
+    from django.contrib.auth import get_user_model
+
+    user = get_user_model().objects.create_user("alice", password="pw-alice-123")
+    client.force_login(user)
+    return user
+
+
+@pytest.fixture
+def bob():
+    """Another person, not logged in: their articles must stay out of alice's sight."""
+    from django.contrib.auth import get_user_model
+
+    return get_user_model().objects.create_user("bob", password="pw-bob-123")
+
+
 @pytest.fixture(scope="session")
 def cases_dir(shared_dir: Path) -> Path:
     return shared_dir / "cases"

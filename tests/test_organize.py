@@ -10,7 +10,6 @@ import re
 from datetime import timedelta
 
 import pytest
-from django.contrib.auth import get_user_model
 from django.urls import reverse
 from django.utils import timezone
 
@@ -20,6 +19,7 @@ from reader.search import search
 from reader.services import organize
 from reader.services.articles import save_urls, update_search_index
 from summaries.models import Summary
+from tests.factories import add_summary, make_article
 
 pytestmark = pytest.mark.django_db
 
@@ -27,43 +27,10 @@ HTMX = {"HTTP_HX_REQUEST": "true"}
 TEXT = "Rivers rose across the valley after a week of rain.\nFarmers moved their herds to higher ground. The army sent boats."
 
 
-@pytest.fixture
-def alice(client):
-    user = get_user_model().objects.create_user("alice", password="pw-alice-123")
-    client.force_login(user)
-    return user
-
-
-@pytest.fixture
-def bob():
-    return get_user_model().objects.create_user("bob", password="pw-bob-123")
-
-
-_n = iter(range(1, 1_000_000))
-
-
 def make(owner, title="Flood in the valley", *, text=TEXT, site="news.example.com", summary=True, index=True, **fields):
-    n = next(_n)
-    article = Article.objects.create(
-        owner=owner,
-        url=f"https://{site}/story-{n}",
-        canonical_url=f"https://{site}/story-{n}",
-        site=site,
-        status=fields.pop("status", Article.Status.READY),
-        title=title,
-        text=text,
-        word_count=len(text.split()),
-        **fields,
-    )
+    article = make_article(owner, title, text=text, site=site, index=False, **fields)
     if summary and text:
-        first = text.split("\n")[0]
-        Summary.objects.create(
-            article=article,
-            algorithm="lexrank",
-            sentence_count=3,
-            status=Summary.Status.READY,
-            sentences=[{"text": first, "start": 0, "end": len(first)}],
-        )
+        add_summary(article, [text.split("\n")[0]])
     if index:
         update_search_index(article.pk)
     return article

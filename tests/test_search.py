@@ -19,6 +19,7 @@ from reader.search import (
     search,
 )
 from summaries.models import Summary
+from tests.factories import add_summary, make_article
 
 pytestmark = pytest.mark.django_db
 
@@ -33,55 +34,12 @@ def alice():
     return get_user_model().objects.create_user("alice", password="pw-alice-123")
 
 
-@pytest.fixture
-def bob():
-    return get_user_model().objects.create_user("bob", password="pw-bob-123")
-
-
-_counter = iter(range(1, 1_000_000))
-
-
-def make(
-    owner,
-    title="A story",
-    text=FILLER,
-    site="news.example.com",
-    tags=(),
-    index=True,
-    **fields,
-) -> Article:
-    n = next(_counter)
-    article = Article.objects.create(
-        owner=owner,
-        url=f"https://{site}/story-{n}",
-        canonical_url=f"https://{site}/story-{n}",
-        site=site,
-        status=fields.pop("status", Article.Status.READY),
-        title=title,
-        text=text,
-        word_count=len(text.split()),
-        **fields,
-    )
-    for name in tags:
-        tag = Tag.objects.filter(owner=owner, name__iexact=name).first() or Tag.objects.create(owner=owner, name=name)
-        article.tags.add(tag)
-    if index:
-        index_article(article.pk)
-    return article
+def make(owner, title="A story", text=FILLER, site="news.example.com", tags=(), index=True, **fields) -> Article:
+    return make_article(owner, title, text=text, site=site, tags=tags, index=index, **fields)
 
 
 def summarize(article, sentences, status=Summary.Status.READY, algorithm="lexrank"):
-    spans = []
-    for sentence in sentences:
-        start = article.text.index(sentence)
-        spans.append({"text": sentence, "start": start, "end": start + len(sentence)})
-    return Summary.objects.create(
-        article=article,
-        algorithm=algorithm,
-        sentence_count=3,
-        status=status,
-        sentences=spans,
-    )
+    return add_summary(article, sentences, algorithm=algorithm, status=status)
 
 
 def found(user, query) -> list[int]:

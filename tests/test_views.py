@@ -10,46 +10,18 @@ from django.urls import reverse
 
 from reader.models import Article
 from summaries.models import Summary
+from tests import factories
+from tests.factories import add_summary
 
 pytestmark = pytest.mark.django_db
 
 HTMX = {"HTTP_HX_REQUEST": "true"}
 
 
-@pytest.fixture
-def alice(client):
-    user = get_user_model().objects.create_user("alice", password="pw-alice-123")
-    client.force_login(user)
-    return user
-
-
-@pytest.fixture
-def bob():
-    return get_user_model().objects.create_user("bob", password="pw-bob-123")
-
-
 def make_article(owner, n=1, **fields) -> Article:
-    defaults = {
-        "url": f"https://news.example.com/story-{n}",
-        "canonical_url": f"https://news.example.com/story-{n}",
-        "site": "news.example.com",
-        "status": Article.Status.READY,
-        "title": f"Story number {n}",
-        "text": "First sentence of the story.\nSecond paragraph is here. It has two sentences.",
-        "word_count": 13,
-    }
-    defaults.update(fields)
-    return Article.objects.create(owner=owner, **defaults)
-
-
-def add_summary(article, sentences):
-    spans = []
-    for sentence in sentences:
-        start = article.text.index(sentence)
-        spans.append({"text": sentence, "start": start, "end": start + len(sentence)})
-    return Summary.objects.create(
-        article=article, algorithm="lexrank", sentence_count=3, status=Summary.Status.READY, sentences=spans
-    )
+    fields.setdefault("title", f"Story number {n}")
+    fields.setdefault("word_count", 13)
+    return factories.make_article(owner, **fields)
 
 
 def test_pages_need_login(client):
