@@ -102,7 +102,8 @@ class WorkerProcess:
 
     def start(self) -> None:
         import subprocess
-        import sys
+
+        from config.celery import worker_command
 
         env = dict(os.environ)
         env.update(
@@ -117,28 +118,11 @@ class WorkerProcess:
         env.update(self.extra_env)
         log = open(self.log_path, "ab")
         self.proc = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "celery",
-                "-A",
-                "config",
-                "worker",
-                "-B",
-                "--pool",
-                "prefork",
-                "--concurrency",
-                "2",
-                "--loglevel",
-                "INFO",
-                "-Q",
-                self.broker["queue"],
-                "--without-gossip",
-                "--without-mingle",
-                "--without-heartbeat",
-                "--schedule",
-                str(self.log_dir / "celerybeat-schedule"),
-            ],
+            worker_command(
+                concurrency=2,
+                schedule=self.log_dir / "celerybeat-schedule",
+                extra=("-Q", self.broker["queue"], "--without-gossip", "--without-mingle", "--without-heartbeat"),
+            ),
             cwd=REPO,
             env=env,
             stdout=log,

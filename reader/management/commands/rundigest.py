@@ -15,6 +15,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand
 
 from config.broker import start_private_redis
+from config.celery import worker_command
 
 
 class Command(BaseCommand):
@@ -38,21 +39,7 @@ class Command(BaseCommand):
         else:
             self.stdout.write(f"Broker: {settings.CELERY_BROKER_URL}")
         settings.DATA_DIR.mkdir(parents=True, exist_ok=True)
-        worker = [
-            sys.executable,
-            "-m",
-            "celery",
-            "-A",
-            "config",
-            "worker",
-            "-B",
-            "--loglevel",
-            "INFO",
-            "--concurrency",
-            str(options["concurrency"]),
-            "--schedule",
-            str(settings.DATA_DIR / "celerybeat-schedule"),
-        ]
+        worker = worker_command(concurrency=options["concurrency"], schedule=settings.DATA_DIR / "celerybeat-schedule")
         procs.append(("worker", subprocess.Popen(worker, start_new_session=True)))
         web = [sys.executable, "manage.py", "runserver", "--noreload", f"{options['host']}:{options['port']}"]
         procs.append(("web", subprocess.Popen(web, cwd=settings.BASE_DIR, start_new_session=True)))
