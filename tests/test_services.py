@@ -158,3 +158,13 @@ def test_reextract_uses_the_stored_page(user, http_server, seed):
     assert articles.reextract(Article.objects.get(pk=article.pk))
     article.refresh_from_db()
     assert article.status == "ready" and article.title.startswith("26 nations")
+
+
+def test_retry_after_from_the_site_is_honoured(user, http_server, settings):
+    settings.DIGEST_RETRY_BACKOFF = 30
+    url = http_server.add("/busy", b"busy", status=503, headers={"Content-Type": "text/html", "Retry-After": "120"})
+    article = articles.save_urls(user=user, text=url).created[0]
+    articles.process_article(article.pk)
+    article.refresh_from_db()
+    assert "Trying again in 2 minutes." in article.error
+    assert timedelta(seconds=110) < article.next_attempt_at - timezone.now() <= timedelta(seconds=120)

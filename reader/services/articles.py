@@ -18,7 +18,11 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from reader.models import Article, FetchedPage
+from reader.search import index_article
+from reader.services.extraction import ExtractionError, extract
+from reader.services.fetching import FetchError, fetch
 from reader.services.urls import InvalidURL, canonicalize_url, parse_urls, site_of
+from summaries.services import summarize_article
 
 log = logging.getLogger(__name__)
 
@@ -143,12 +147,16 @@ def _fail(article: Article, code: str, message: str, **flags) -> None:
     _set_status(article.pk, Status.FAILED, error=message, error_code=code, next_attempt_at=None, **flags)
 
 
-def _retry_later(article: Article, code: str, message: str, **flags) -> None:
-    """Queue a temporary failure again with exponential backoff, or fail it at the cap."""
+def _retry_later(article: Article, code: str, message: str, *, at_least: float = 0, **flags) -> None:
+    """Queue a temporary failure again with exponential backoff, or fail it at the cap.
+
+    ``at_least``: seconds the site asked us to wait (Retry-After), honoured up to the backoff cap.
+    """
     if article.attempts >= settings.DIGEST_MAX_ATTEMPTS:
         _fail(article, code, f"{message} Gave up after {article.attempts} attempts.", **flags)
         return
-    delay = min(settings.DIGEST_RETRY_BACKOFF * 2 ** max(article.attempts - 1, 0), settings.DIGEST_RETRY_BACKOFF_MAX)
+    backoff = settings.DIGEST_RETRY_BACKOFF * 2 ** max(article.attempts - 1, 0)
+    delay = min(max(backoff, at_least), settings.DIGEST_RETRY_BACKOFF_MAX)
     _set_status(
         article.pk,
         Status.QUEUED,
@@ -188,14 +196,12 @@ def process_article(article_id: int) -> None:
 
 
 def _run_pipeline(article: Article) -> None:
-    from reader.services.fetching import FetchError, fetch
-
     try:
         response = fetch(article.url)
     except FetchError as exc:
-        flags = {"blocked": True} if getattr(exc, "blocked", False) else {}
+        flags = {"blocked": True} if exc.blocked else {}
         if exc.temporary:
-            _retry_later(article, exc.code, exc.message, **flags)
+            _retry_later(article, exc.code, exc.message, at_least=exc.retry_after or 0, **flags)
         else:
             _fail(article, exc.code, exc.message, **flags)
         return
@@ -231,8 +237,6 @@ def extract_and_summarize(article: Article, *, body: bytes, content_type: str, c
     Used by the pipeline after a fetch and by ``reextract`` on stored pages. A page with no
     article text, or a bot-check page, ends as ``failed`` (blocked pages retry later).
     """
-    from reader.services.extraction import ExtractionError, extract
-
     url = article.final_url or article.url
     try:
         extracted = extract(body, url, content_type=content_type, charset=charset)
@@ -271,8 +275,6 @@ def extract_and_summarize(article: Article, *, body: bytes, content_type: str, c
         setattr(article, name, value)
     _set_status(article.pk, Status.SUMMARIZING, **fields)
 
-    from summaries.services import summarize_article
-
     summarize_article(article)
     _set_status(article.pk, Status.READY, ready_at=timezone.now(), error="", error_code="", next_attempt_at=None)
     update_search_index(article.pk)
@@ -281,8 +283,6 @@ def extract_and_summarize(article: Article, *, body: bytes, content_type: str, c
 def update_search_index(article_id: int) -> None:
     """Index the article for search. A failure is logged, never lost work: the article stays ready,
     and ``manage.py rebuild_search_index`` repairs the index."""
-    from reader.search import index_article
-
     try:
         index_article(article_id)
     except Exception:
