@@ -6,6 +6,9 @@ Run ``python -m bench.web`` from the repo (``--help`` for options). It never tou
 * PostgreSQL (``--database-url postgres://user@host:port/anything``): on that server it drops and
   creates the database ``digest_bench`` (the database named in the URL is not used), and drops it
   afterwards unless ``--keep``.
+* ``--reuse DIR`` keeps the filled database between runs (the SQLite file in DIR, or ``digest_bench``)
+  and measures it again after applying new migrations, so a change can be timed without a 2-6 minute
+  fill; ``--rounds N`` measures everything N times in one run, to see the machine's noise.
 
 Fill: ``--articles`` (default 100,000) articles made from the real texts in ``../shared/bench``
 (BBC News Summary articles and the extraction set's ground-truth bodies, several languages including
@@ -13,7 +16,8 @@ Japanese and Korean): paragraphs of one text shuffled and mixed with paragraphs 
 same language, spread over five years, about 200 sites, 4 users (85% of articles belong to the one
 measured), statuses (90% ready, 5% failed, 5% pending), read/archived/favourite/deleted flags, 0-3 of 30
 tags each and a 3-sentence summary for ready articles. Inserted with ``bulk_create`` in batches in one
-transaction; the search index is then built in bulk (``reader.search.rebuild_index``).
+transaction; the search index is then built in bulk (``reader.search.rebuild_index``), and the
+database settled as one in use would be (``settle``: ANALYZE, and VACUUM on PostgreSQL).
 
 Measure: in-process Django test ``Client`` requests as the logged-in user (server time: no network,
 no browser), each URL 2 warm-up requests then ``--repeat`` (30) timed ones; ``reader.search.search``
@@ -36,6 +40,7 @@ import tempfile
 import time
 from collections import Counter
 from collections.abc import Callable
+from contextlib import closing
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
@@ -113,7 +118,7 @@ def _sentences(text: str, count: int) -> list[dict]:
 def fill(n: int, seed: int = 5) -> dict:
     """Insert ``n`` articles and their tags and summaries; returns what the measurements need."""
     from django.contrib.auth import get_user_model
-    from django.db import connection, transaction
+    from django.db import transaction
     from django.utils import timezone
 
     from reader.models import Article, Tag
@@ -225,9 +230,35 @@ def fill(n: int, seed: int = 5) -> dict:
     started = time.perf_counter()
     indexed = rebuild_index()
     index_seconds = time.perf_counter() - started
+    settle()
+    return {
+        **bench_info(),
+        "fill_seconds": fill_seconds,
+        "index_seconds": index_seconds,
+        "indexed": indexed,
+    }
+
+
+def settle() -> None:
+    """Bring the database to the state of one in use for years: statistics gathered and, on
+    PostgreSQL, the tables vacuumed. Autovacuum does that a while after a bulk load (until then no
+    index-only scan can skip the table, and list counts take twice as long); measuring in that
+    first hour would measure the load, not the app."""
+    from django.db import connection
+
     with connection.cursor() as cursor:
-        cursor.execute("ANALYZE")
-    main = users[0]
+        cursor.execute("VACUUM ANALYZE" if connection.vendor == "postgresql" else "ANALYZE")
+
+
+def bench_info() -> dict:
+    """What the measurements ask for, read from a filled bench database: the measured ``user``
+    (bench0), a ``rare`` English word (in 2 of their first 3,000 English texts), their most common
+    ``site``, their first ``tag`` and the ``detail`` article id (a recent summarized English article)."""
+    from django.contrib.auth import get_user_model
+
+    from reader.models import Article, Tag
+
+    main = get_user_model().objects.get(username="bench0")
     mine = Article.objects.for_user(main)
     words = Counter()
     for text in mine.filter(status="ready", language="en").values_list("text", flat=True)[:3000]:
@@ -242,12 +273,9 @@ def fill(n: int, seed: int = 5) -> dict:
     )
     return {
         "user": main,
-        "fill_seconds": fill_seconds,
-        "index_seconds": index_seconds,
-        "indexed": indexed,
         "rare": rare,
         "site": common_site,
-        "tag": tags[main.pk][0].name,
+        "tag": Tag.objects.filter(owner=main).order_by("pk").values_list("name", flat=True).first(),
         "detail": detail,
     }
 
@@ -337,6 +365,26 @@ def measure(info: dict, repeat: int) -> None:
         print(f"{engine} {label} median_ms={median:.1f} p95_ms={p95:.1f}", flush=True)
 
 
+def _bench_size(database: str | Path) -> int | None:
+    """Articles in a bench database already filled (a PostgreSQL URL or a SQLite file), None when
+    there is none or it is not one (so ``--reuse`` refills it rather than measure something else)."""
+    query = "SELECT count(*) FROM reader_article WHERE EXISTS (SELECT 1 FROM auth_user WHERE username = 'bench0')"
+    try:
+        if isinstance(database, Path):
+            if not database.exists():
+                return None
+            import sqlite3
+
+            with closing(sqlite3.connect(database)) as conn:
+                return conn.execute(query).fetchone()[0] or None
+        import psycopg
+
+        with psycopg.connect(database) as conn:
+            return conn.execute(query).fetchone()[0] or None
+    except Exception:  # no database, no tables: nothing to reuse
+        return None
+
+
 def _postgres_url(url: str) -> tuple[str, str]:
     """(URL of the server's maintenance database, URL of the bench database) for the server in ``url``."""
     parts = urlsplit(url)
@@ -360,19 +408,34 @@ def main(argv: list[str] | None = None) -> None:
     )
     parser.add_argument("--repeat", type=int, default=30, help="timed requests per figure (default 30)")
     parser.add_argument("--keep", action="store_true", help="keep the bench database afterwards")
+    parser.add_argument(
+        "--reuse",
+        metavar="DIR",
+        default="",
+        help="keep the bench database between runs and measure the one a former --reuse run filled, after "
+        "applying new migrations (SQLite: its file lives in DIR; PostgreSQL: database "
+        f"{BENCH_DB}, DIR holds only notes); fills it when there is none",
+    )
+    parser.add_argument("--rounds", type=int, default=1, help="measure everything this many times (default 1)")
     args = parser.parse_args(argv)
 
-    workdir = Path(tempfile.mkdtemp(prefix="digest-bench-"))
+    workdir = Path(args.reuse) if args.reuse else Path(tempfile.mkdtemp(prefix="digest-bench-"))
+    workdir.mkdir(parents=True, exist_ok=True)
     admin_url = ""
     if args.database_url:
         import psycopg
 
         admin_url, bench_url = _postgres_url(args.database_url)
-        with psycopg.connect(admin_url, autocommit=True) as conn:
-            conn.execute(f"DROP DATABASE IF EXISTS {BENCH_DB} WITH (FORCE)")
-            conn.execute(f"CREATE DATABASE {BENCH_DB}")
+        reuse = bool(args.reuse) and _bench_size(bench_url) == args.articles
+        if not reuse:
+            with psycopg.connect(admin_url, autocommit=True) as conn:
+                conn.execute(f"DROP DATABASE IF EXISTS {BENCH_DB} WITH (FORCE)")
+                conn.execute(f"CREATE DATABASE {BENCH_DB}")
         os.environ["DATABASE_URL"] = bench_url
     else:
+        reuse = bool(args.reuse) and _bench_size(workdir / "bench.sqlite3") == args.articles
+        if not reuse:
+            (workdir / "bench.sqlite3").unlink(missing_ok=True)
         os.environ["DATABASE_URL"] = f"sqlite:///{workdir / 'bench.sqlite3'}"
     os.environ["DIGEST_DATA_DIR"] = str(workdir)
     os.environ.setdefault("SECRET_KEY", "bench-secret-key-not-for-production")
@@ -388,18 +451,26 @@ def main(argv: list[str] | None = None) -> None:
 
     try:
         call_command("migrate", verbosity=0)
-        info = fill(args.articles)
         engine = connection.vendor
-        print(
-            f"# {engine}: {args.articles} articles inserted in {info['fill_seconds']:.1f} s, "
-            f"search index of {info['indexed']} built in {info['index_seconds']:.1f} s; "
-            f"rare word {info['rare']!r}, site {info['site']!r}, tag {info['tag']!r}",
-            flush=True,
-        )
-        measure(info, args.repeat)
+        if reuse:
+            settle()
+            info = bench_info()
+            print(f"# {engine}: reusing the bench database in {workdir}", flush=True)
+        else:
+            info = fill(args.articles)
+            print(
+                f"# {engine}: {args.articles} articles inserted in {info['fill_seconds']:.1f} s, "
+                f"search index of {info['indexed']} built in {info['index_seconds']:.1f} s",
+                flush=True,
+            )
+        print(f"# rare word {info['rare']!r}, site {info['site']!r}, tag {info['tag']!r}", flush=True)
+        for round_ in range(args.rounds):
+            if args.rounds > 1:
+                print(f"# round {round_ + 1} of {args.rounds}", flush=True)
+            measure(info, args.repeat)
     finally:
         connection.close()
-        if args.keep:
+        if args.keep or args.reuse:
             print(f"# kept: {os.environ['DATABASE_URL']}")
         else:
             shutil.rmtree(workdir, ignore_errors=True)

@@ -108,7 +108,9 @@ LOGOUT_REDIRECT_URL = "login"
 
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = env.str("TIME_ZONE", default="UTC")
-USE_I18N = True
+# The pages are in English only; with translation on, every number and date on a page asked for the
+# active language (a fifth of the list page's rendering time at 30 rows).
+USE_I18N = False
 USE_TZ = True
 
 STATIC_URL = "static/"

@@ -3,15 +3,18 @@ sort, keyset pagination, counts)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from datetime import timezone as dt_timezone
 from urllib.parse import urlencode
 
-from django.db.models import Count, F, Prefetch, Q, QuerySet, prefetch_related_objects
+from django.db import connection
+from django.db.models import BooleanField, Count, F, Prefetch, Q, QuerySet, prefetch_related_objects
+from django.db.models.expressions import RawSQL
 from django.db.models.functions import Lower
 
 from reader.models import Article, Tag
+from reader.services.urls import site_of
 from summaries.services import summaries_to_show
 
 
@@ -101,6 +104,22 @@ class ListFilters:
     lang: str = ""
     sort: str = "saved"
     q: str = ""
+    # Tag ids by owner id, looked up once per page (see tag_ids).
+    _tag_ids: dict = field(default_factory=dict, init=False, compare=False, repr=False)
+
+    def tag_ids(self, user) -> list[int]:
+        """Ids of ``user``'s tags named ``tag`` in any case (at most one; [] when there is none).
+
+        One query, remembered on this object so the counts and the rows of a page share it. The
+        ids go into the list queries as literals: with a subquery in their place PostgreSQL cannot
+        tell a tag on 20,000 articles from one on 20, and walks every link of the tag's name through
+        the primary key (54 ms at 100,000 articles) where a hash join over the list index takes 28.
+        """
+        if user.pk not in self._tag_ids:
+            self._tag_ids[user.pk] = list(
+                Tag.objects.filter(owner=user, name__iexact=self.tag).values_list("pk", flat=True)
+            )
+        return self._tag_ids[user.pk]
 
     def params(self, **changes) -> str:
         """This list's query string (no "?"), with ``changes`` applied; empty and default values left out."""
@@ -136,34 +155,74 @@ def list_filters(params) -> ListFilters:
         show=show if show in SHOWS else ("all" if q else "unread"),
         show_given=show in SHOWS,
         tag=(params.get("tag") or "").strip()[:64],
-        site=(params.get("site") or "").strip().lower()[:255],
+        site=_site(params.get("site") or ""),
         lang=(params.get("lang") or "").strip().lower()[:8],
         sort=sort if sort in SORTS else "saved",
         q=q[:500],
     )
 
 
-def narrowed(qs: QuerySet, filters: ListFilters) -> QuerySet:
-    """``qs`` narrowed by tag, site (or its subdomains) and language (or its regional forms)."""
+def _site(value: str) -> str:
+    value = value.strip()[:255]
+    # As sites are stored: "https://www.BBC.co.uk/news" finds "bbc.co.uk".
+    return (site_of(value) or value.lower()) if value else ""
+
+
+def narrowed(qs: QuerySet, filters: ListFilters, user) -> QuerySet:
+    """``qs`` (``user``'s articles) narrowed by tag, site (or its subdomains) and language (or its
+    regional forms)."""
     if filters.tag:
-        # Tag ids first (a subquery), so that the database walks the tag links of that tag only
-        # instead of joining every link of the person's articles to compare names.
-        qs = qs.filter(tags__in=Tag.objects.filter(name__iexact=filters.tag).values("pk"))
+        ids = filters.tag_ids(user)
+        qs = qs.filter(tagged(ids)) if ids else qs.none()
     if filters.site:
-        qs = qs.filter(Q(site__iexact=filters.site) | Q(site__iendswith="." + filters.site))
+        qs = qs.filter(site_q(filters.site))
     if filters.lang:
-        qs = qs.filter(Q(language__iexact=filters.lang) | Q(language__istartswith=filters.lang + "-"))
+        qs = qs.filter(language_q(filters.lang))
     return qs
+
+
+def tagged(tag_ids: list[int]) -> RawSQL:
+    """A condition: the article carries one of ``tag_ids`` (a semi-join on the tag links).
+
+    On SQLite the article id is written ``+id``, which keeps SQLite from starting at the tag links
+    and sorting all of a tag's articles for every page (30 ms at 100,000 articles): it then walks
+    the list index in order and checks each row against the links, read once (2.6 ms). PostgreSQL
+    picks between the two itself, from the tag's link count.
+    """
+    links = Article.tags.through._meta.db_table
+    article_id = f'"{Article._meta.db_table}"."id"'
+    if connection.vendor == "sqlite":
+        article_id = "+" + article_id
+    marks = ", ".join(["%s"] * len(tag_ids))
+    return RawSQL(
+        f"{article_id} IN (SELECT article_id FROM {links} WHERE tag_id IN ({marks}))",
+        list(tag_ids),
+        output_field=BooleanField(),
+    )
+
+
+def site_q(site: str) -> Q:
+    """Articles from ``site`` (lower-case, as ``urls.site_of`` gives) or its subdomains.
+
+    Plain comparisons: sites and the filter are stored lower-case, and case-folding every row's
+    site doubled the time of counting a site's articles (47 vs 22 ms at 100,000 on PostgreSQL).
+    """
+    return Q(site=site) | Q(site__endswith="." + site)
+
+
+def language_q(language: str) -> Q:
+    """Articles in ``language`` (a lower-case ISO 639-1 code, as stored) or its regional forms ("pt-br")."""
+    return Q(language=language) | Q(language__startswith=language + "-")
 
 
 def list_queryset(user, filters: ListFilters) -> QuerySet:
     """The user's live articles in the list ``filters`` describes (view and narrowing, no search, unordered)."""
-    return narrowed(Article.objects.for_user(user), filters).filter(SHOW_FILTERS[filters.show])
+    return narrowed(Article.objects.for_user(user), filters, user).filter(SHOW_FILTERS[filters.show])
 
 
 def view_counts(user, filters: ListFilters) -> dict[str, int]:
     """Articles in each view (``SHOWS`` → count) within the tag/site/lang filters, in one query."""
-    qs = narrowed(Article.objects.for_user(user), filters)
+    qs = narrowed(Article.objects.for_user(user), filters, user)
     # No DISTINCT: a tag filter matches one tag per article (names are unique per person).
     return qs.aggregate(**{show: Count("pk", filter=SHOW_FILTERS[show]) for show in SHOWS})
 

@@ -39,7 +39,8 @@ from django.db.models import Q, QuerySet
 from django.db.models.expressions import RawSQL
 from django.utils.html import escape
 
-from reader.models import Article
+from reader.models import Article, Tag
+from reader.queries import language_q, site_q, tagged
 from reader.services.urls import site_of
 from summaries.models import Summary
 
@@ -257,8 +258,9 @@ def parse_query(query: str) -> ParsedQuery:
     )
 
 
-def apply_filters(qs: QuerySet, parsed: ParsedQuery) -> QuerySet:
-    """``qs`` (of Article) narrowed by the query's filters; the free text is not applied.
+def apply_filters(qs: QuerySet, parsed: ParsedQuery, user=None) -> QuerySet:
+    """``qs`` (of Article; ``user``'s when given) narrowed by the query's filters; the free text is
+    not applied.
 
     Flags combine with AND: unread = ``read_at`` empty, read = set, archived = ``archived_at`` set,
     favourite, pending = status not ready nor failed, failed. Every ``tag:`` must be on the article
@@ -275,17 +277,28 @@ def apply_filters(qs: QuerySet, parsed: ParsedQuery) -> QuerySet:
     }
     for flag in sorted(parsed.flags):
         qs = qs.filter(flag_filters[flag])
-    for name in parsed.tags:
-        qs = qs.filter(tags__name__iexact=name)
+    if parsed.tags and user is not None:
+        # The person's tag ids first (one query): each match is then checked against its own tag
+        # links alone, not joined to the tags to compare names ("said is:unread tag:business" at
+        # 100,000 articles on PostgreSQL: about 80 ms before, 58 after).
+        ids: dict[str, list[int]] = {}
+        for pk, name in Tag.objects.filter(owner=user).values_list("pk", "name"):
+            ids.setdefault(name.lower(), []).append(pk)
+        for name in parsed.tags:
+            found = ids.get(name.lower())
+            qs = qs.filter(tagged(found)) if found else qs.none()
+    else:
+        for name in parsed.tags:
+            qs = qs.filter(tags__name__iexact=name)
     if parsed.sites:
         q = Q()
         for site in parsed.sites:
-            q |= Q(site__iexact=site) | Q(site__iendswith="." + site)
+            q |= site_q(site)
         qs = qs.filter(q)
     if parsed.languages:
         q = Q()
         for lang in parsed.languages:
-            q |= Q(language__iexact=lang) | Q(language__istartswith=lang + "-")
+            q |= language_q(lang)
         qs = qs.filter(q)
     return qs
 
@@ -427,14 +440,16 @@ def _fts5_query(owner_id: int, terms: list[Term]) -> str:
     return f'owner : "owner{owner_id}" AND {{{_FTS5_TEXT_COLUMNS}}} : ({phrases})'
 
 
-def _tsquery(terms: list[Term]) -> str:
+def _tsquery(terms: list[Term], *, adjacent: bool = True) -> str:
+    """The tsquery text of ``terms``; ``adjacent=False`` drops the word order inside phrases (every
+    word present anywhere: what the GIN index answers without reading a single document)."""
     # Pieces are letters and digits only, so they are safe inside tsquery quotes.
     parts = []
     for t in terms:
         lexemes = [f"'{p}'" for p in t.pieces]
         if t.prefix:
             lexemes[-1] += ":*"
-        parts.append("(" + " <-> ".join(lexemes) + ")")
+        parts.append("(" + (" <-> " if adjacent else " & ").join(lexemes) + ")")
     return " & ".join(parts)
 
 
@@ -471,7 +486,18 @@ def _window_sql(owner_id: int, parsed: ParsedQuery, restrict: tuple[str, list]) 
         if words:
             table = "reader_search"
             where = ["d.document @@ to_tsquery('digest_search', %s)"]
-            params = [_tsquery(words)]
+            params = [_tsquery(words, adjacent=False)]
+            if any(len(t.pieces) > 1 for t in words):
+                # Word order is only known from the document itself, which the index cannot check:
+                # the index gives the articles with every word, and the order is checked while the
+                # window is read newest first, so a common phrase reads about RANK_WINDOW documents
+                # instead of all of them ("prime minister" at 100,000 articles: 55 ms before, 24-36 after).
+                order = (
+                    "EXISTS (SELECT 1 FROM reader_search p WHERE p.article_id = d.article_id"
+                    " AND p.document @@ to_tsquery('digest_search', %s))"
+                )
+                restrict_sql = f"{order} AND {restrict_sql}" if restrict_sql else order
+                restrict_params = [_tsquery(words), *restrict_params]
             if cjk:
                 where.append(
                     "d.article_id IN (SELECT d.article_id FROM reader_search_cjk d WHERE d.owner_id = %s AND "
@@ -598,7 +624,9 @@ def search(user, query: str, *, limit: int = 30, offset: int = 0) -> SearchResul
     """
     parsed = parse_query(query)
     limit, offset = max(0, int(limit)), max(0, int(offset))
-    base = apply_filters(Article.objects.for_user(user), parsed)
+    base = apply_filters(Article.objects.for_user(user), parsed, user)
+    if base.query.is_empty():  # a tag:x the person has no tag called
+        return SearchResults(hits=[], total=0, filters=parsed)
     if parsed.terms:
         ranked, total = _ranked_ids(user.pk, parsed, _restriction(base, parsed), limit, offset)
         # for_user: an index entry left behind by a deletion never shows.

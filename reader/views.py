@@ -91,8 +91,15 @@ def _safe_next(request: HttpRequest, default: str = "") -> str:
     return default or reverse("reader:index")
 
 
-def _head_context(filters: queries.ListFilters, counts: dict[str, int]) -> dict:
-    """Links of the list head: each view with its count, the two sorts, the active filters (to remove)."""
+def _counts(user, filters: queries.ListFilters) -> dict[str, int] | None:
+    """View counts for the list head; None on a search page, whose views narrow the results and
+    whose list counts would not be the number of results (and would cost a scan of the list)."""
+    return None if filters.q else queries.view_counts(user, filters)
+
+
+def _head_context(filters: queries.ListFilters, counts: dict[str, int] | None) -> dict:
+    """Links of the list head: each view with its count (none when ``counts`` is None), the two
+    sorts, the active filters (to remove)."""
     base = reverse("reader:index")
 
     def link(**changes) -> str:
@@ -106,7 +113,7 @@ def _head_context(filters: queries.ListFilters, counts: dict[str, int]) -> dict:
             {
                 "key": s,
                 "label": queries.SHOW_LABELS[s],
-                "count": counts[s],
+                "count": counts[s] if counts is not None else None,
                 "url": link(show=s),
                 "current": s == filters.show,
             }
@@ -131,7 +138,7 @@ def _fresh_head(request: HttpRequest) -> dict:
     if parts.path != reverse("reader:index"):
         return {}
     filters = queries.list_filters(QueryDict(parts.query))
-    return {"head": _head_context(filters, queries.view_counts(request.user, filters))}
+    return {"head": _head_context(filters, _counts(request.user, filters))}
 
 
 def _with_head(request: HttpRequest, response: HttpResponse) -> HttpResponse:
@@ -144,6 +151,23 @@ def _with_head(request: HttpRequest, response: HttpResponse) -> HttpResponse:
     return response
 
 
+# Actions after which the person's set of tags may differ (a tag left on no article is deleted).
+TAG_CHANGING = frozenset({"tag", "untag", "delete", "restore"})
+
+
+def _with_tag_names(request: HttpRequest, response: HttpResponse, next_url: str) -> HttpResponse:
+    """Append the tag suggestions (and on the list page its tag links) as out-of-band swaps, so a
+    tag just made is offered at once and a tag just emptied is gone (one query)."""
+    context = {"all_tags": queries.tags_of(request.user), "tags_oob": True}
+    html = render_to_string("reader/_tag_names.html", context, request=request)
+    parts = urlsplit(next_url)
+    if parts.path == reverse("reader:index"):
+        context["filters"] = queries.list_filters(QueryDict(parts.query))
+        html += render_to_string("reader/_tag_list.html", context, request=request)
+    response.content += html.encode()
+    return response
+
+
 def _list_context(request: HttpRequest, params) -> dict:
     """Everything the list region shows for the query string ``params``: rows (or search hits),
     the cursor of the next page, view counts, tags, and the poll. A fixed number of queries."""
@@ -153,7 +177,7 @@ def _list_context(request: HttpRequest, params) -> dict:
     page_size = settings.DIGEST_PAGE_SIZE
     context: dict = {
         "filters": filters,
-        "counts": queries.view_counts(user, filters),
+        "counts": _counts(user, filters),
         "all_tags": queries.tags_of(user),
         "shows": [(s, queries.SHOW_LABELS[s]) for s in queries.SHOWS],
         "poll_interval": settings.DIGEST_POLL_INTERVAL,
@@ -279,16 +303,20 @@ def updates(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_GET
+@vary_on_headers("HX-Request")
 def article_detail(request: HttpRequest, article_id: int) -> HttpResponse:
     """The article page (reader view) with its summary/full-text toggle (``?view=summary|full``).
 
     Opening the page, or the full text anywhere, marks the article read. An htmx request gets only
-    the body fragment, swapped in place (on this page or in a list row).
+    the body fragment, swapped in place (on this page or in a list row); on this page the view and
+    the summary's ``algorithm``/``sentences`` choice go into the address, so reload and Back keep them.
     """
     article = _get_article_for_user(request, article_id)
     view = _view_mode(request)
+    # Back/forward to a URL this page pushed (a view or summary choice) asks htmx for the whole page.
+    fragment = bool(request.htmx) and not request.htmx.history_restore_request
     just_read = False
-    if article.read_at is None and (view == "full" or not request.htmx) and article.status == Article.Status.READY:
+    if article.read_at is None and (view == "full" or not fragment) and article.status == Article.Status.READY:
         just_read = bool(organize.mark_read(user=request.user, article_ids=[article.pk]))
         article.read_at = timezone.now()
     prefs = _preferences(request)
@@ -312,12 +340,13 @@ def article_detail(request: HttpRequest, article_id: int) -> HttpResponse:
         "prefs": prefs,
         "themes": ReaderPreferences.Theme.choices,
         "fonts": ReaderPreferences.Font.choices,
-        "next_url": _next_url(request) if request.htmx else request.get_full_path(),
-        "detail": not request.htmx,
-        "oob_actions": just_read and request.htmx,
+        "next_url": _next_url(request) if fragment else request.get_full_path(),
+        "detail": not fragment,
+        "oob_actions": just_read and fragment,
     }
-    if request.htmx:
+    if fragment:
         return render(request, "reader/_article_body.html", context)
+    context["all_tags"] = queries.tags_of(request.user)
     return render(request, "reader/article_detail.html", context)
 
 
@@ -384,6 +413,14 @@ def article_action(request: HttpRequest, article_id: int, action: str) -> HttpRe
         if action == "delete" and urlsplit(next_url).path == reverse("reader:article-detail", args=[article.pk]):
             next_url = reverse("reader:index")
         return redirect(next_url)
+    response = _article_action_fragment(request, article, action, next_url, notice)
+    return _with_tag_names(request, response, next_url) if action in TAG_CHANGING else response
+
+
+def _article_action_fragment(
+    request: HttpRequest, article: Article, action: str, next_url: str, notice: dict
+) -> HttpResponse:
+    """What htmx swaps in after ``action`` on ``article``: its row, its tags or actions, or an undo notice."""
     article = (
         Article.objects.filter(owner=request.user)
         .prefetch_related(Prefetch("tags", queryset=Tag.objects.order_by(Lower("name"))))
@@ -439,7 +476,8 @@ def bulk_action(request: HttpRequest) -> HttpResponse:
             return HttpResponse("")
         _attach_summaries(request.user, [article])
         context = {"article": article, "view": "summary", "next_url": next_url}
-        return _with_head(request, render(request, "reader/_article_row.html", context))
+        response = _with_head(request, render(request, "reader/_article_row.html", context))
+        return _with_tag_names(request, response, next_url) if action in TAG_CHANGING else response
     if not request.htmx or target != "list-region":
         if notice:
             request.session[NOTICE_KEY] = notice
@@ -447,7 +485,8 @@ def bulk_action(request: HttpRequest) -> HttpResponse:
     parts = urlsplit(next_url)
     context = _list_context(request, QueryDict(parts.query))
     context.update(notice=notice, next_url=next_url)
-    return render(request, "reader/_list_region.html", context)
+    response = render(request, "reader/_list_region.html", context)
+    return _with_tag_names(request, response, "") if action in TAG_CHANGING else response
 
 
 @login_required

@@ -133,6 +133,14 @@ def test_switch_algorithm_and_jump_to_sentence(live_server, pages, shared_dir, c
         second = page.locator("ol.summary li").nth(1).inner_text()
         wait_for_htmx(page)
 
+        # the choice is kept in the address: a reload shows the same summary and choice
+        assert "algorithm=luhn" in page.url and "sentences=2" in page.url
+        page.reload()
+        page.wait_for_selector("ol.summary")
+        assert page.locator("ol.summary li").nth(1).inner_text() == second
+        assert page.locator("select[name=algorithm]").input_value() == "luhn"
+        assert page.locator("select[name=sentences]").input_value() == "2"
+
         # clicking a summary sentence opens the full text at that sentence, marked
         page.locator("ol.summary li a").nth(1).click()
         mark = page.locator(f"#a{article.pk}-s2")
@@ -142,3 +150,9 @@ def test_switch_algorithm_and_jump_to_sentence(live_server, pages, shared_dir, c
         box = mark.bounding_box()
         assert box is not None and 0 <= box["y"] <= 700  # scrolled into view
         page.screenshot(path=str(SCREENSHOTS / "article-full-text-marked.png"))
+
+        # Back leaves the full text for the summary the person chose
+        assert "view=full" in page.url
+        page.go_back()
+        page.wait_for_selector("ol.summary")
+        assert page.locator("ol.summary li").nth(1).inner_text() == second

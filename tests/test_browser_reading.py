@@ -208,6 +208,30 @@ def test_archive_with_undo_and_delete_with_undo(live_server, reader_user):
         assert Article.objects.filter(owner=reader_user, archived_at__isnull=False).count() == 0
 
 
+def test_a_new_tag_is_offered_and_linked_at_once(live_server, reader_user):
+    first, second = reader_user.stories[0], reader_user.stories[1]
+    with chromium_browser() as browser:
+        page = browser.new_page(viewport={"width": 1000, "height": 900})
+        log_in(page, live_server.url)
+        assert page.locator('#tag-names option[value="glacier trip"]').count() == 0
+        box = page.locator(f"#article-{first.pk}-tags input[name=tags][list]")
+        box.fill("glacier trip")
+        box.press("Enter")
+        page.locator(f"#article-{first.pk}-tags .tag a", has_text="#glacier trip").wait_for()
+        wait_for_htmx(page)
+        # without a reload: the list's tag links lead to it and every tag box suggests it
+        assert page.locator("#tag-list a", has_text="#glacier trip").get_attribute("href") == "/?tag=glacier%20trip"
+        assert page.locator('#tag-names option[value="glacier trip"]').count() == 1
+        assert page.locator(f"#article-{second.pk}-tags input[name=tags][list]").get_attribute("list") == "tag-names"
+
+        # removing it from its only article removes it everywhere
+        page.locator(f"#article-{first.pk}-tags").get_by_role("button", name="Remove tag glacier trip").click()
+        page.wait_for_function("document.querySelector('#tag-names option[value=\"glacier trip\"]') === null")
+        wait_for_htmx(page)
+        assert page.locator("#tag-list a", has_text="#glacier trip").count() == 0
+        assert page.locator("#tag-list a", has_text="#climate").count() == 1
+
+
 def test_keyboard_navigation(live_server, reader_user):
     stories = reader_user.stories
     with chromium_browser() as browser:

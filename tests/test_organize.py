@@ -118,8 +118,9 @@ def test_views_filters_and_counts(client, alice, bob):
     archived = make(alice, "Archived one", archived_at=timezone.now(), favourite=True)
     pending = make(alice, "Pending one", status=Article.Status.FETCHING, summary=False)
     failed = make(alice, "Failed one", status=Article.Status.FAILED, error="Gone (HTTP 404).")
-    make(bob, "Not mine")
+    bobs = make(bob, "Not mine")
     organize.add_tags(user=alice, article_ids=[unread.pk, archived.pk], names="later")
+    organize.add_tags(user=bob, article_ids=[bobs.pk], names="later")
 
     assert set(titles(client.get("/"))) == {"Unread one", "Pending one", "Failed one"}  # unread, not archived
     assert titles(client.get("/", {"show": "archived"})) == ["Archived one"]
@@ -129,6 +130,11 @@ def test_views_filters_and_counts(client, alice, bob):
     assert len(titles(client.get("/", {"show": "all"}))) == 5
     assert set(titles(client.get("/", {"show": "all", "tag": "LATER"}))) == {"Unread one", "Archived one"}
     assert titles(client.get("/", {"site": "zeit.example.de"})) == ["Unread one"]  # subdomains too
+    assert titles(client.get("/", {"site": "https://WWW.Zeit.example.de/x"})) == ["Unread one"]  # as stored
+    assert titles(client.get("/", {"site": "example.de"})) == ["Unread one"]
+    assert titles(client.get("/", {"site": "eit.example.de"})) == []  # whole labels only
+    assert titles(client.get("/", {"show": "all", "tag": "nosuch"})) == []
+    assert queries.view_counts(alice, queries.list_filters({"tag": "nosuch"}))["all"] == 0
     assert titles(client.get("/", {"lang": "de", "show": "all"})) == ["Unread one"]
     assert read.title not in titles(client.get("/", {"show": "nonsense"}))  # unknown: the default view
 
@@ -188,9 +194,9 @@ def test_list_page_query_count_does_not_grow(client, alice, django_assert_max_nu
     fill(3)
     counts = []
     for params in pages:
-        # session, user, preferences, view counts, tag list, articles (dated and undated when sorted by
-        # date published), their tags, their summaries
-        with django_assert_max_num_queries(9) as few:
+        # session, user, preferences, the tag's id (with ?tag=), view counts, tag list, articles (dated
+        # and undated when sorted by date published), their tags, their summaries
+        with django_assert_max_num_queries(10) as few:
             client.get("/", params)
         counts.append(len(few))
     fill(40)
@@ -207,7 +213,12 @@ def test_search_page_query_count_does_not_grow(client, alice, django_assert_max_
     for i in range(35):
         organize.add_tags(user=alice, article_ids=[make(alice, f"Flood {i}").pk], names=["weather", f"t{i}"])
     with django_assert_max_num_queries(len(few)):
-        assert len(titles(client.get("/", {"q": "flood tag:weather"}))) == 30
+        page = client.get("/", {"q": "flood tag:weather"})
+        assert len(titles(page)) == 30
+    # the views narrow the results there: links without the list's counts, which are not result counts
+    body = page.content.decode()
+    assert re.search(r'href="/\?q=flood\+tag%3Aweather&amp;show=archived">Archive</a>', body)
+    assert 'class="count"' not in body and 'class="count"' in client.get("/").content.decode()
 
 
 # --- Search on the list page ----------------------------------------------------------------------
@@ -251,7 +262,7 @@ def test_search_as_you_type_gets_only_the_list_region(client, alice):
 def test_row_actions_without_javascript_redirect_back_with_undo(client, alice):
     a = make(alice, "To archive")
     page = client.get("/").content.decode()
-    assert f'<form method="post" action="{action_url(a, "archive")}"' in page  # plain forms
+    assert f'formaction="{action_url(a, "archive")}"' in page  # plain forms: a button per action
     response = client.post(action_url(a, "archive"), {"next": "/?sort=published"})
     assert response.status_code == 302 and response["Location"] == "/?sort=published"
     assert Article.objects.get(pk=a.pk).archived_at is not None
@@ -307,6 +318,51 @@ def test_tags_inline_with_htmx_and_tag_pages(client, alice):
     )
     assert "#Rivers" not in response.content.decode() and "#weather" in response.content.decode()
     assert titles(client.get("/", {"tag": "rivers"})) == []
+
+
+def test_tag_suggestions_and_tag_links_follow_inline_tagging(client, alice):
+    a = make(alice, "Tagged story")
+    datalist = re.compile(r'<datalist id="tag-names"[^>]*>(.*?)</datalist>', re.S)
+    assert datalist.search(client.get("/").content.decode()).group(1) == ""
+    assert datalist.search(client.get(f"/articles/{a.pk}/").content.decode()).group(1) == ""
+
+    # a new tag is offered at once on the page the person is on, and linked in the list's tag links
+    body = client.post(
+        action_url(a, "tag"),
+        {"tags": "Rivers", "next": "/"},
+        HTTP_HX_TARGET=f"article-{a.pk}-tags",
+        HTTP_HX_CURRENT_URL="http://testserver/",
+        **HTMX,
+    ).content.decode()
+    assert '<datalist id="tag-names" hx-swap-oob="true"><option value="Rivers"></datalist>' in body
+    assert re.search(
+        r'<nav id="tag-list" class="tag-list" aria-label="Tags" hx-swap-oob="true">'
+        r'<a href="/\?tag=Rivers">#Rivers</a></nav>',
+        body,
+    )
+    # on the article page the suggestions change; there are no tag links there to refresh
+    body = client.post(
+        action_url(a, "untag"),
+        {"tags": "Rivers", "next": f"/articles/{a.pk}/"},
+        HTTP_HX_TARGET=f"article-{a.pk}-tags",
+        **HTMX,
+    ).content.decode()
+    assert '<datalist id="tag-names" hx-swap-oob="true"></datalist>' in body and 'id="tag-list"' not in body
+    # favouriting cannot change the tags: no extra swap
+    body = client.post(
+        action_url(a, "favourite"), {"next": "/"}, HTTP_HX_TARGET=f"article-{a.pk}-actions", **HTMX
+    ).content.decode()
+    assert "tag-names" not in body
+    # bulk tagging re-renders the list region with its tag links, plus the suggestions
+    body = client.post(
+        reverse("reader:article-bulk"),
+        {"action": "tag", "tags": "weather", "ids": [a.pk], "next": "/?show=all"},
+        HTTP_HX_TARGET="list-region",
+        **HTMX,
+    ).content.decode()
+    assert '<a href="/?tag=weather">#weather</a>' in body
+    assert '<datalist id="tag-names" hx-swap-oob="true"><option value="weather"></datalist>' in body
+    assert '<option value="weather">' in client.get(f"/articles/{a.pk}/").content.decode()
 
 
 def test_delete_with_undo_and_from_the_article_page(client, alice):
@@ -376,6 +432,23 @@ def test_opening_the_full_text_marks_read_and_a_toggle_undoes_it(client, alice):
     client.post(action_url(a, "unread"), {"next": "/"})
     assert Article.objects.get(pk=a.pk).read_at is None
     assert "Opened" in titles(client.get("/"))
+
+
+def test_article_page_fragment_or_whole_page(client, alice):
+    """The view and summary choice are pushed into the address by htmx; Back to such an address,
+    when htmx has no copy, asks for it with HX-History-Restore-Request and must get the whole page."""
+    a = make(alice, "Chosen summary")
+    detail = reverse("reader:article-detail", args=[a.pk])
+    fragment = client.get(detail, {"view": "full"}, **HTMX)
+    assert fragment.content.decode().startswith(f'<div id="article-{a.pk}-body"')
+    assert "HX-Request" in fragment["Vary"]
+    restored = client.get(detail, {"view": "full"}, HTTP_HX_HISTORY_RESTORE_REQUEST="true", **HTMX)
+    page = restored.content.decode()
+    assert "<html" in page and "<h1>Chosen summary</h1>" in page and 'class="full-text"' in page
+    summary = client.get(detail, {"view": "summary"}).content.decode()
+    assert 'hx-trigger="change" hx-push-url="true"' in summary
+    row = client.get(detail, {"view": "summary", "compact": "1"}, **HTMX).content.decode()
+    assert "hx-push-url" not in row  # a row in the list never changes the list's address
 
 
 def test_reader_page_has_quick_controls_that_save(client, alice):

@@ -223,6 +223,16 @@ def test_filters_combine_with_search(alice):
     assert ids("apples is:unread is:archived") == [archived.pk]
     assert ids("tag:fruit") == sorted([unread.pk, Article.objects.get(title="Pears").pk])
     assert ids('tag:"no such tag" apples') == []
+    assert search(alice, "tag:nosuch").total == 0
+    # a phrase with a filter: the word order and the filter both hold
+    late = make(alice, title="Late", tags=["fruit"], read_at=now, text="Spring is late for the apples in the valley.")
+    assert ids('"apples in spring" tag:fruit') == [unread.pk]
+    assert ids('"apples in" tag:fruit') == sorted([unread.pk, late.pk])
+    assert ids('"apples in" tag:fruit is:unread') == [unread.pk]
+    # another person's tag of the same name is not this person's
+    bob = get_user_model().objects.create_user("bob", password="pw-bob-12345")
+    make(bob, title="Apples of Bob", tags=["fruit"])
+    assert ids("apples tag:fruit") == sorted([unread.pk, late.pk])
     parsed = search(alice, "apples is:unread").filters
     assert parsed.flags == {"unread"} and parsed.text == "apples"
 
