@@ -253,7 +253,8 @@ def settle() -> None:
 def bench_info() -> dict:
     """What the measurements ask for, read from a filled bench database: the measured ``user``
     (bench0), a ``rare`` English word (in 2 of their first 3,000 English texts), their most common
-    ``site``, their first ``tag`` and the ``detail`` article id (a recent summarized English article)."""
+    ``site``, their first ``tag``, the ``detail`` article id (a recent summarized English article) and
+    ``deep_cursor``, the list cursor two thirds of the way down their unread articles."""
     from django.contrib.auth import get_user_model
 
     from reader.models import Article, Tag
@@ -271,10 +272,16 @@ def bench_info() -> dict:
         .values_list("id", flat=True)
         .first()
     )
+    # A cursor two thirds of the way down the default (unread) list: keyset pages cost the same there.
+    from reader import queries
+
+    unread = queries.ordered(queries.list_queryset(main, queries.list_filters({})), "saved")
+    deep_row = unread.only("id", "created_at")[max(0, unread.count() * 2 // 3)]
     return {
         "user": main,
         "rare": rare,
         "site": common_site,
+        "deep_cursor": queries.encode_cursor(deep_row, "saved"),
         "tag": Tag.objects.filter(owner=main).order_by("pk").values_list("name", flat=True).first(),
         "detail": detail,
     }
@@ -314,6 +321,7 @@ def measure(info: dict, repeat: int) -> None:
         f"/?tag={quote(info['tag'])}",
         f"/?site={quote(info['site'])}",
         "/?lang=de",
+        f"/?cursor={info['deep_cursor']}",
         f"/?q={common}",
         f"/?q={info['rare']}",
         f"/?q={quote(phrase)}",
