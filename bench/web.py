@@ -420,9 +420,9 @@ def main(argv: list[str] | None = None) -> None:
         "--reuse",
         metavar="DIR",
         default="",
-        help="keep the bench database between runs and measure the one a former --reuse run filled, after "
-        "applying new migrations (SQLite: its file lives in DIR; PostgreSQL: database "
-        f"{BENCH_DB}, DIR holds only notes); fills it when there is none",
+        help="keep the bench database between runs and measure the one a former run filled with the same "
+        f"--articles, after applying new migrations (SQLite: its file lives in DIR; PostgreSQL: database {BENCH_DB}, "
+        "whatever DIR); fills it when there is none",
     )
     parser.add_argument("--rounds", type=int, default=1, help="measure everything this many times (default 1)")
     args = parser.parse_args(argv)
@@ -443,7 +443,8 @@ def main(argv: list[str] | None = None) -> None:
     else:
         reuse = bool(args.reuse) and _bench_size(workdir / "bench.sqlite3") == args.articles
         if not reuse:
-            (workdir / "bench.sqlite3").unlink(missing_ok=True)
+            for name in ("bench.sqlite3", "bench.sqlite3-wal", "bench.sqlite3-shm"):
+                (workdir / name).unlink(missing_ok=True)
         os.environ["DATABASE_URL"] = f"sqlite:///{workdir / 'bench.sqlite3'}"
     os.environ["DIGEST_DATA_DIR"] = str(workdir)
     os.environ.setdefault("SECRET_KEY", "bench-secret-key-not-for-production")

@@ -137,6 +137,7 @@ class WorkerProcess:
         if self.proc and self.proc.poll() is None:
             os.killpg(self.proc.pid, signal.SIGKILL)
             self.proc.wait(timeout=10)
+        self._wait_group_gone()
 
     def stop(self) -> None:
         import signal
@@ -148,6 +149,26 @@ class WorkerProcess:
                 self.proc.wait(timeout=15)
             except subprocess.TimeoutExpired:
                 self.kill()
+        self._wait_group_gone()
+
+    def _wait_group_gone(self, timeout: float = 10.0) -> None:
+        """Wait for the pool's children too (SIGKILL after ``timeout`` seconds): one left behind keeps
+        its database connection, and PostgreSQL then refuses to drop the test database."""
+        import signal
+        import time
+
+        if self.proc is None:
+            return
+        for last_resort in (False, True):
+            deadline = time.monotonic() + timeout
+            while time.monotonic() < deadline:
+                try:
+                    os.killpg(self.proc.pid, 0)
+                except ProcessLookupError:
+                    return
+                time.sleep(0.05)
+            if not last_resort:
+                os.killpg(self.proc.pid, signal.SIGKILL)
 
     def log(self) -> str:
         return self.log_path.read_text(errors="replace")[-5000:]
