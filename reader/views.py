@@ -28,6 +28,7 @@ from django_htmx.http import HttpResponseStopPolling
 from reader import queries
 from reader.forms import PreferencesForm
 from reader.models import Article, ReaderPreferences, Tag
+from reader.search import parse_query, search
 from reader.services import articles as article_service
 from reader.services import organize
 from summaries.services import MAX_SENTENCES, default_variant, parse_variant, request_summary, summaries_to_show
@@ -36,6 +37,8 @@ from summaries.summarizer import available_algorithms
 VIEWS = ("summary", "full")
 # Session key of the undo notice shown once on the next list page (no-JavaScript actions).
 NOTICE_KEY = "digest_notice"
+# The pasted pieces that could not be saved, put back in the box after a redirect (no JavaScript).
+KEEP_TEXT_KEY = "digest_keep_text"
 
 
 def _get_article_for_user(request: HttpRequest, article_id: int) -> Article:
@@ -187,8 +190,6 @@ def _list_context(request: HttpRequest, params) -> dict:
         "first_page": True,
     }
     if filters.q:
-        from reader.search import search
-
         try:
             offset = max(0, int(params.get("offset", 0)))
         except (TypeError, ValueError):
@@ -232,10 +233,21 @@ def index(request: HttpRequest) -> HttpResponse:
     """
     context = _list_context(request, request.GET)
     context["notice"] = request.session.pop(NOTICE_KEY, None)
+    context["keep_text"] = request.session.pop(KEEP_TEXT_KEY, "")
     context["next_url"] = request.get_full_path()
     if request.htmx and request.htmx.target == "list-region" and not request.htmx.history_restore_request:
         return render(request, "reader/_list_region.html", context)
     return render(request, "reader/index.html", context)
+
+
+SHOWN_ERRORS = 10
+
+
+def _errors_to_show(errors: list[tuple[str, str]]) -> tuple[list[tuple[str, str]], int]:
+    """The first ``SHOWN_ERRORS`` of the distinct ``(input, reason)`` pairs of a paste, and how many
+    more there are: a pasted essay must give a few readable lines, not one per word."""
+    distinct = list(dict.fromkeys(errors))
+    return distinct[:SHOWN_ERRORS], max(0, len(distinct) - SHOWN_ERRORS)
 
 
 @login_required
@@ -246,9 +258,16 @@ def save_articles(request: HttpRequest) -> HttpResponse:
     A single link already saved jumps to that article (without JavaScript) or names it with a link.
     """
     result = article_service.save_urls(user=request.user, text=request.POST.get("urls", ""))
+    errors, more_errors = _errors_to_show(result.errors)
+    # What was not saved stays in the box, to be corrected; what was saved leaves it.
+    keep_text = "\n".join(list(dict.fromkeys(bad for bad, _ in result.errors))[:200])
     if not request.htmx:
-        for bad, reason in result.errors:
+        for bad, reason in errors:
             messages.error(request, f"{bad}: {reason}")
+        if more_errors:
+            messages.error(request, f"… and {more_errors} more that are not links.")
+        if keep_text:
+            request.session[KEEP_TEXT_KEY] = keep_text
         for existing in result.existing:
             url = reverse("reader:article-detail", args=[existing.pk])
             messages.info(request, format_html('Already saved: <a href="{}">{}</a>', url, existing.display_title))
@@ -264,6 +283,9 @@ def save_articles(request: HttpRequest) -> HttpResponse:
     context = {
         "new_articles": new_rows,
         "result": result,
+        "errors": errors,
+        "more_errors": more_errors,
+        "keep_text": keep_text,
         "empty": not (result.created or result.existing or result.errors),
         "poll_interval": settings.DIGEST_POLL_INTERVAL,
         "any_pending": bool(new_rows),
@@ -345,7 +367,9 @@ def article_detail(request: HttpRequest, article_id: int) -> HttpResponse:
         "oob_actions": just_read and fragment,
     }
     if fragment:
-        return render(request, "reader/_article_body.html", context)
+        response = render(request, "reader/_article_body.html", context)
+        # Read just now in a list row: the view counts change too.
+        return _with_head(request, response) if just_read else response
     context["all_tags"] = queries.tags_of(request.user)
     return render(request, "reader/article_detail.html", context)
 
@@ -385,6 +409,24 @@ def _still_listed(request: HttpRequest, article: Article, next_url: str) -> bool
     if filters.q and not filters.show_given:
         return article.deleted_at is None
     return queries.list_queryset(request.user, filters).filter(pk=article.pk).exists()
+
+
+def _can_leave(action: str, next_url: str) -> bool:
+    """Whether ``action`` is one that takes an article out of the list at ``next_url`` when it no
+    longer matches it: read state and archive for any view, unfavourite for Favourites, untag for a
+    tag's view; favourite and tag never."""
+    if action in ("favourite", "tag"):
+        return False
+    parts = urlsplit(next_url)
+    if parts.path != reverse("reader:index"):
+        return True
+    filters = queries.list_filters(QueryDict(parts.query))
+    typed = parse_query(filters.q)
+    if action == "unfavourite":
+        return filters.show == "favourites" or "favourite" in typed.flags
+    if action == "untag":
+        return bool(filters.tag or typed.tags)
+    return True
 
 
 @login_required
@@ -432,9 +474,9 @@ def _article_action_fragment(
         _attach_summaries(request.user, [article])
         context.update(view="summary")
         return _with_head(request, render(request, "reader/_article_row.html", context))
-    # Only an action that can take an article out of a view removes its row: favouriting or tagging
-    # a row that was already read in the Unread view keeps it where the reader is looking.
-    leaves_view = action not in ("favourite", "tag")
+    # Only an action that can take an article out of this view removes its row: (un)favouriting or
+    # tagging a row already read in the Unread view keeps it where the reader is looking.
+    leaves_view = _can_leave(action, next_url)
     if article.deleted_at is not None or (leaves_view and not _still_listed(request, article, next_url)):
         context["notice"] = notice
         response = render(request, "reader/_article_gone.html", context)

@@ -130,6 +130,8 @@ def test_views_filters_and_counts(client, alice, bob):
     assert len(titles(client.get("/", {"show": "all"}))) == 5
     assert set(titles(client.get("/", {"show": "all", "tag": "LATER"}))) == {"Unread one", "Archived one"}
     assert titles(client.get("/", {"site": "zeit.example.de"})) == ["Unread one"]  # subdomains too
+    row_meta = client.get("/").content.decode()
+    assert 'href="/?site=www.zeit.example.de"' in row_meta and 'href="/?lang=de"' in row_meta  # one click
     assert titles(client.get("/", {"site": "https://WWW.Zeit.example.de/x"})) == ["Unread one"]  # as stored
     assert titles(client.get("/", {"site": "example.de"})) == ["Unread one"]
     assert titles(client.get("/", {"site": "eit.example.de"})) == []  # whole labels only
@@ -422,9 +424,15 @@ def test_opening_the_full_text_marks_read_and_a_toggle_undoes_it(client, alice):
     detail = reverse("reader:article-detail", args=[b.pk])
     client.get(detail, {"view": "summary", "compact": "1"}, **HTMX)  # the summary in a row: still unread
     assert Article.objects.get(pk=b.pk).read_at is None
-    body = client.get(detail, {"view": "full", "compact": "1"}, **HTMX).content.decode()
+    body = client.get(
+        detail, {"view": "full", "compact": "1"}, HTTP_HX_CURRENT_URL="http://testserver/", **HTMX
+    ).content.decode()
     assert Article.objects.get(pk=b.pk).read_at is not None
     assert f'id="article-{b.pk}-actions" class="actions" hx-swap-oob="true"' in body and "Mark unread" in body
+    # the list's counts follow at once: one article fewer unread
+    assert re.search(
+        r'id="list-head" class="list-head" hx-swap-oob="true".*?Unread <span class="count">1</span>', body, re.S
+    )
 
     page = client.get(reverse("reader:article-detail", args=[a.pk])).content.decode()
     assert Article.objects.get(pk=a.pk).read_at is not None
@@ -541,6 +549,16 @@ def test_favouriting_a_row_already_read_keeps_it_in_view(client, alice):
     response = client.post(action_url(a, "favourite"), {"next": "/"}, HTTP_HX_TARGET=f"article-{a.pk}-actions", **HTMX)
     assert "HX-Retarget" not in response
     assert response.content.decode().startswith(f'<div id="article-{a.pk}-actions"')
+    # nor does taking the favourite back, here; in the Favourites view it does leave
+    response = client.post(
+        action_url(a, "unfavourite"), {"next": "/"}, HTTP_HX_TARGET=f"article-{a.pk}-actions", **HTMX
+    )
+    assert "HX-Retarget" not in response
+    client.post(action_url(a, "favourite"), {"next": "/"}, **HTMX)
+    response = client.post(
+        action_url(a, "unfavourite"), {"next": "/?show=favourites"}, HTTP_HX_TARGET=f"article-{a.pk}-actions", **HTMX
+    )
+    assert response["HX-Retarget"] == f"#article-{a.pk}"
     # an action that takes it out of the view does remove it, with undo
     response = client.post(action_url(a, "archive"), {"next": "/"}, HTTP_HX_TARGET=f"article-{a.pk}-actions", **HTMX)
     assert response["HX-Retarget"] == f"#article-{a.pk}"

@@ -77,6 +77,24 @@ def test_save_with_htmx_returns_new_rows_and_oob_form(client, alice):
     assert f'value="{article.pk}:queued"' in body
 
 
+def test_rejected_pieces_stay_in_the_box_and_a_pasted_essay_gives_few_lines(client, alice):
+    # htmx: the good link is saved and leaves the box; the typo stays there to be corrected
+    body = client.post("/articles/", {"urls": "https://a.example.com/one http://exmaple/typo"}, **HTMX).content
+    textarea = re.search(r"<textarea[^>]*>(.*?)</textarea>", body.decode(), re.S).group(1)
+    assert textarea == "http://exmaple/typo"
+    # without JavaScript: the same, after the redirect
+    page = client.post("/articles/", {"urls": "http://exmaple/typo2"}, follow=True).content.decode()
+    assert re.search(r"<textarea[^>]*>http://exmaple/typo2</textarea>", page)
+    assert re.search(r"<textarea[^>]*></textarea>", client.get("/").content.decode())  # only once
+    # an essay: ten distinct lines and a count, not one line per word
+    essay = " ".join(["lorem", "ipsum", "dolor"] * 2000 + [f"word{i}" for i in range(40)])
+    body = client.post("/articles/", {"urls": essay}, **HTMX).content.decode()
+    assert body.count('class="msg error"') == 11
+    assert "… and 33 more that are not links." in body
+    assert len(body) < 20_000
+    assert Article.objects.filter(owner=alice).count() == 1
+
+
 def test_saving_same_link_twice_shows_existing(client, alice):
     client.post("/articles/", {"urls": "https://a.example.com/story?utm_source=x"})
     response = client.post("/articles/", {"urls": "https://A.example.com/story/"}, **HTMX)

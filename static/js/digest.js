@@ -16,6 +16,15 @@
     }
   });
 
+  // After adding tags, the box is back and focused, so the next tag can be typed straight away.
+  document.addEventListener("htmx:afterSettle", function (event) {
+    var config = event.detail.requestConfig;
+    var source = config && config.elt;
+    if (!source || !source.classList || !source.classList.contains("add-tag")) return;
+    var box = document.querySelector("#" + event.detail.target.id + " .add-tag input[name=tags]");
+    if (box) box.focus();
+  });
+
   // The reader's look, saved by the quick controls: the server answers with the values to apply.
   document.addEventListener("digest:look", function (event) {
     var look = event.detail || {};
