@@ -195,3 +195,21 @@ def celery_worker_process(broker, django_db_setup, django_db_blocker, tmp_path_f
     worker.start()
     yield worker
     worker.stop()
+
+
+@pytest.fixture(scope="session")
+def live_server(live_server, django_db_blocker):
+    """pytest-django's live server; at the end of the session, ends the database sessions its request
+    threads may still hold. A browser closed in the middle of a response leaves its request thread
+    without ``request_finished``, so the thread's connection stays open, and PostgreSQL then refuses
+    to drop the test database ("is being accessed by other users")."""
+    yield live_server
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        return
+    with django_db_blocker.unblock(), connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+            " WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        )
