@@ -494,3 +494,14 @@ def test_fetch_error_survives_pickling_for_celery():
         copy.retry_after,
     ) == ("http_503", "Busy.", True, False, 30.0)
     assert str(copy) == "Busy."
+
+
+def test_a_machine_on_the_own_network_is_saved_by_its_bare_name(http_server, settings):
+    # "http://localhost:PORT/..." (a host without a dot) where private networks are allowed
+    from reader.services.urls import check_url
+
+    settings.DIGEST_PRIVATE_NETWORKS_ALLOWED = [ipaddress.ip_network("127.0.0.0/8")]
+    http_server.add("/notes", ARTICLE, headers=HTML)
+    url = check_url(http_server.url("/notes", host="localhost"))
+    settings.DIGEST_RESOLVE = http_server.resolve_map()
+    assert fetch(url).body == ARTICLE.encode()

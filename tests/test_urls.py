@@ -93,6 +93,19 @@ def test_parse_urls_keeps_commas_inside_a_path_and_parentheses_that_belong():
     ]
 
 
+def test_hosts_on_the_own_network_only_where_private_networks_are_allowed(settings):
+    settings.DIGEST_PRIVATE_NETWORKS_ALLOWED = []
+    urls, errors = parse_urls("http://localhost:8080/notes http://wiki/Page")
+    assert urls == [] and all("domain ending" in reason for _, reason in errors)
+    settings.DIGEST_PRIVATE_NETWORKS_ALLOWED = ["192.168.0.0/16"]
+    urls, errors = parse_urls("http://localhost:8080/notes https://wiki/Page localhost wiki")
+    assert urls == ["http://localhost:8080/notes", "https://wiki/Page"]
+    # a bare word stays a word, never a link
+    assert [bad for bad, _ in errors] == ["localhost", "wiki"]
+    assert canonicalize_url("http://LOCALHOST:8080/notes/") == canonicalize_url("http://localhost:8080/notes")
+    assert site_of("http://wiki/Page") == "wiki"
+
+
 @pytest.mark.parametrize(
     "bad, reason",
     [

@@ -11,6 +11,7 @@ import re
 from urllib.parse import parse_qsl, quote, urlencode, urlsplit, urlunsplit
 
 import idna
+from django.conf import settings
 
 
 class InvalidURL(ValueError):
@@ -134,7 +135,8 @@ def check_url(url: str) -> str:
     """Return ``url`` as an absolute http(s) URL, adding ``https://`` if no scheme was given.
 
     Raises InvalidURL with a readable reason for other schemes, a missing or malformed host,
-    or a bad port. Does not look the host up.
+    or a bad port. A host without a dot is accepted only with an explicit http(s) scheme and when
+    ``DIGEST_PRIVATE_NETWORKS_ALLOWED`` is set. Does not look the host up.
     """
     url = url.strip()
     if not url:
@@ -161,7 +163,11 @@ def check_url(url: str) -> str:
         raise InvalidURL(f"The address is malformed ({exc}).") from None
     if port == 0:
         raise InvalidURL("The port number 0 is not valid.")
-    _check_host(parts.hostname or "")
+    # A host without a dot ("http://wiki/page", "http://localhost:8080/") is a machine on the
+    # person's own network: only where the fetcher may reach one, and only written with its scheme,
+    # so that a plain word in a pasted text never becomes a link.
+    own_network = scheme in _DEFAULT_PORTS and bool(settings.DIGEST_PRIVATE_NETWORKS_ALLOWED)
+    _check_host(parts.hostname or "", single_label_ok=own_network)
     return url
 
 
@@ -235,7 +241,7 @@ def _ascii_host(host: str) -> str:
         raise InvalidURL(f"The host name {host!r} is not valid ({exc}).") from None
 
 
-def _check_host(hostname: str) -> None:
+def _check_host(hostname: str, *, single_label_ok: bool = False) -> None:
     if not hostname:
         raise InvalidURL("The address has no host name.")
     try:
@@ -245,6 +251,8 @@ def _check_host(hostname: str) -> None:
         pass
     host = _ascii_host(hostname)
     labels = host.split(".")
+    if len(labels) < 2 and single_label_ok and _LABEL.match(host):
+        return
     if len(labels) < 2:
         raise InvalidURL(
             f"The host name {hostname!r} has no domain ending such as .com."
