@@ -346,6 +346,8 @@ def measure(info: dict, repeat: int) -> None:
         "minis",  # prefix while typing
         "government minister said",
         f"{common} is:unread tag:{info['tag']}",
+        f"{common} lang:de",  # a common word and a filter that keeps few articles
+        f"{common} tag:{info['tag']} tag:sport",  # two tags seldom on one article
         "商標",  # CJK, 2 characters: the scan fallback
         "商標法違反",  # CJK, trigram index
         "연기",

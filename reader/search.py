@@ -600,12 +600,28 @@ def _ranked_ids(
     return [(r[0], float(r[1] or 0.0)) for r in rows], (window_size if window_size < RANK_WINDOW else None)
 
 
+# A filter keeping at most this many articles is applied as their list of ids (see _restriction).
+FILTERED_IDS_MAX = 2000
+
+
 def _restriction(base: QuerySet, parsed: ParsedQuery) -> tuple[str, list]:
-    """SQL keeping only the index rows ``d`` whose article passes the query's filters (a correlated
-    EXISTS, checked per match while the window is read newest first), or ("", []) without filters."""
+    """SQL keeping only the index rows ``d`` whose article passes the query's filters, or ("", [])
+    without filters.
+
+    When the filters keep few articles (at most ``FILTERED_IDS_MAX``; one query reading at most that
+    many ids finds out), their ids: a common word with such a filter would otherwise check every
+    one of its matches ("said lang:de" at 100,000 articles, 61,000 matches and 950 German articles:
+    95 → 49 ms on PostgreSQL, 105 → 38 on SQLite). Otherwise a correlated EXISTS, checked per match
+    while the window is read newest first: cheap when many articles pass.
+    """
     if not parsed.has_filters:
         return "", []
     outer = "d.article_id" if _is_postgres() else "d.rowid"
+    ids = list(base.order_by().values_list("id", flat=True)[: FILTERED_IDS_MAX + 1])
+    if len(ids) <= FILTERED_IDS_MAX:
+        # "+" on SQLite: FTS5 would otherwise run the text query once per listed id (5 s for 972).
+        plus = "" if _is_postgres() else "+"
+        return f"{plus}{outer} IN ({', '.join(['%s'] * len(ids)) or 'NULL'})", ids
     sql, params = base.filter(pk=RawSQL(outer, ())).order_by().values("id").query.sql_with_params()
     return f"EXISTS ({sql})", list(params)
 
@@ -620,7 +636,8 @@ def search(user, query: str, *, limit: int = 30, offset: int = 0) -> SearchResul
     To stay fast at any size, only the newest ``RANK_WINDOW`` (1,000) matching articles are ranked:
     a query matching more ranks those, and ``total`` is then None ("more than 1,000"); ``total`` is
     exact otherwise. Three SQL queries however many hits: the ranked ids with the total, the
-    articles, their READY summaries (for snippets); one when nothing matches.
+    articles, their READY summaries (for snippets); one when nothing matches. Words with filters
+    add one (the ids the filters keep, see ``_restriction``), and ``tag:`` one (the tag ids).
     """
     parsed = parse_query(query)
     limit, offset = max(0, int(limit)), max(0, int(offset))
@@ -705,7 +722,7 @@ def snippet_html(article: Article, summary_text: str, pattern: re.Pattern | None
     match of ``pattern``, HTML-escaped, each match in ``<mark>``; the start of the summary or text
     when nothing matches there (a site or tag match)."""
     for source in (article.text or "", summary_text, article.title or ""):
-        folded = source.translate(_FOLD)
+        folded = source if source.isascii() else source.translate(_FOLD)
         match = pattern.search(folded) if pattern else None
         if match:
             start, end = _cut(

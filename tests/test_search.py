@@ -194,7 +194,10 @@ def test_deleted_articles_are_never_found(alice):
     assert found(alice, "otters") == [kept.pk]
 
 
-def test_filters_combine_with_search(alice):
+@pytest.mark.parametrize("ids_max", [0, 2000], ids=["filters-by-exists", "filters-by-ids"])
+def test_filters_combine_with_search(alice, monkeypatch, ids_max):
+    # Both ways of applying filters (search._restriction) must find the same articles.
+    monkeypatch.setattr("reader.search.FILTERED_IDS_MAX", ids_max)
     now = timezone.now()
     unread = make(alice, title="Apples in spring", tags=["Fruit"], language="en")
     read = make(
@@ -353,9 +356,10 @@ def test_search_runs_a_fixed_number_of_queries(alice, django_assert_num_queries)
         assert len(search(alice, "walrus").hits) == 1
     with django_assert_num_queries(3):
         assert len(search(alice, "harvest moon").hits) == 12
-    with django_assert_num_queries(3):
+    # with a filter, first the ids it keeps (at most FILTERED_IDS_MAX + 1 of them)
+    with django_assert_num_queries(4):
         assert len(search(alice, "harvest is:unread").hits) == 12
-    with django_assert_num_queries(3):
+    with django_assert_num_queries(4):
         assert len(search(alice, "walrus is:unread").hits) == 1
     with django_assert_num_queries(3):
         assert len(search(alice, "is:unread", limit=10).hits) == 10
