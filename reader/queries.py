@@ -116,9 +116,7 @@ class ListFilters:
         the primary key (54 ms at 100,000 articles) where a hash join over the list index takes 28.
         """
         if user.pk not in self._tag_ids:
-            self._tag_ids[user.pk] = list(
-                Tag.objects.filter(owner=user, name__iexact=self.tag).values_list("pk", flat=True)
-            )
+            self._tag_ids[user.pk] = tag_ids_named(user, [self.tag]).get(self.tag.lower(), [])
         return self._tag_ids[user.pk]
 
     def params(self, **changes) -> str:
@@ -144,6 +142,19 @@ class ListFilters:
             if value:
                 parts.append(f'{op}:"{value}"' if " " in value else f"{op}:{value}")
         return " ".join(p for p in parts if p)
+
+
+def tag_ids_named(user, names) -> dict[str, list[int]]:
+    """``user``'s tag ids by lower-cased name, for the tags called one of ``names`` in any case
+    (one query; a name the person has no tag called is missing from the result)."""
+    wanted = Q()
+    for name in {n.lower() for n in names}:
+        wanted |= Q(name__iexact=name)
+    ids: dict[str, list[int]] = {}
+    if wanted:
+        for pk, name in Tag.objects.filter(wanted, owner=user).values_list("pk", "name"):
+            ids.setdefault(name.lower(), []).append(pk)
+    return ids
 
 
 def list_filters(params) -> ListFilters:

@@ -39,8 +39,8 @@ from django.db.models import Q, QuerySet
 from django.db.models.expressions import RawSQL
 from django.utils.html import escape
 
-from reader.models import Article, Tag
-from reader.queries import language_q, site_q, tagged
+from reader.models import Article
+from reader.queries import language_q, site_q, tag_ids_named, tagged
 from reader.services.urls import site_of
 from summaries.models import Summary
 
@@ -258,9 +258,8 @@ def parse_query(query: str) -> ParsedQuery:
     )
 
 
-def apply_filters(qs: QuerySet, parsed: ParsedQuery, user=None) -> QuerySet:
-    """``qs`` (of Article; ``user``'s when given) narrowed by the query's filters; the free text is
-    not applied.
+def apply_filters(qs: QuerySet, parsed: ParsedQuery, user) -> QuerySet:
+    """``qs`` (``user``'s articles) narrowed by the query's filters; the free text is not applied.
 
     Flags combine with AND: unread = ``read_at`` empty, read = set, archived = ``archived_at`` set,
     favourite, pending = status not ready nor failed, failed. Every ``tag:`` must be on the article
@@ -277,19 +276,14 @@ def apply_filters(qs: QuerySet, parsed: ParsedQuery, user=None) -> QuerySet:
     }
     for flag in sorted(parsed.flags):
         qs = qs.filter(flag_filters[flag])
-    if parsed.tags and user is not None:
+    if parsed.tags:
         # The person's tag ids first (one query): each match is then checked against its own tag
         # links alone, not joined to the tags to compare names ("said is:unread tag:business" at
         # 100,000 articles on PostgreSQL: about 80 ms before, 58 after).
-        ids: dict[str, list[int]] = {}
-        for pk, name in Tag.objects.filter(owner=user).values_list("pk", "name"):
-            ids.setdefault(name.lower(), []).append(pk)
+        ids = tag_ids_named(user, parsed.tags)
         for name in parsed.tags:
             found = ids.get(name.lower())
             qs = qs.filter(tagged(found)) if found else qs.none()
-    else:
-        for name in parsed.tags:
-            qs = qs.filter(tags__name__iexact=name)
     if parsed.sites:
         q = Q()
         for site in parsed.sites:
