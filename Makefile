@@ -2,11 +2,14 @@
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
+# A stamp per set of requirement files: a changed file reinstalls at the next make. The runtime stamp's
+# rule removes every stamp (the dev one too), the dev stamp's rule only the dev ones.
 STAMP := $(VENV)/.installed-$(shell cat requirements.txt requirements-nodeps.txt | cksum | cut -d' ' -f1)
+DEV_STAMP := $(VENV)/.installed-dev-$(shell cat requirements.txt requirements-nodeps.txt requirements-dev.txt | cksum | cut -d' ' -f1)
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install run test lint bench-extraction bench-summarization bench-pipeline bench-web clean
+.PHONY: install install-dev run test lint screenshots bench-extraction bench-summarization bench-pipeline bench-web clean
 
 $(STAMP): requirements.txt requirements-nodeps.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -16,7 +19,16 @@ $(STAMP): requirements.txt requirements-nodeps.txt
 	rm -f $(VENV)/.installed-*
 	touch $(STAMP)
 
+# Tests, lint and benchmarks (requirements-dev.txt) on top of what Digest needs to run.
+$(DEV_STAMP): $(STAMP) requirements-dev.txt
+	$(BIN)/python -m pip install --quiet -r requirements-dev.txt
+	rm -f $(VENV)/.installed-dev-*
+	touch $(DEV_STAMP)
+
+# What Digest needs to run; no test or lint tools.
 install: $(STAMP)
+
+install-dev: $(DEV_STAMP)
 
 var/secret_key:
 	mkdir -p var
@@ -30,23 +42,32 @@ run: install var/secret_key
 	DEBUG=1 SECRET_KEY="$$(cat var/secret_key)" HOST=$(HOST) PORT=$(PORT) $(BIN)/python manage.py rundigest
 
 # The whole suite, against DATABASE_URL/REDIS_URL when set, else SQLite and the private Redis.
-test: install
+test: install-dev
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
-lint: install
+# mypy loads config.settings (django-stubs), which needs a SECRET_KEY.
+lint: install-dev
 	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	SECRET_KEY=lint $(BIN)/mypy .
 
-bench-extraction: install
+# Refresh the README's pictures: the browser tests save their screenshots in docs/screenshots/
+# (otherwise they go to a temporary folder).
+screenshots: install-dev
+	DIGEST_SCREENSHOTS_DIR=$(CURDIR)/docs/screenshots DIGEST_REQUIRE_BROWSER=1 \
+		$(BIN)/python -m pytest -m browser -p no:cacheprovider tests/test_browser.py tests/test_browser_reading.py
+
+bench-extraction: install-dev
 	SECRET_KEY=bench $(BIN)/python -m bench.extraction
 
-bench-summarization: install
+bench-summarization: install-dev
 	SECRET_KEY=bench $(BIN)/python -m bench.summarization
 
-bench-pipeline: install
+bench-pipeline: install-dev
 	$(BIN)/python -m bench.pipeline
 
-bench-web: install
+bench-web: install-dev
 	SECRET_KEY=bench $(BIN)/python -m bench.web
 
 clean:
-	rm -rf $(VENV) staticfiles .pytest_cache
+	rm -rf $(VENV) staticfiles .pytest_cache .mypy_cache .ruff_cache

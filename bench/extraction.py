@@ -109,7 +109,7 @@ def load_pages(shared: Path, limit: int | None = None) -> list[tuple[str, str, s
 
 def ours(html: str, url: str) -> str:
     """Digest's extractor, from decoded HTML (the fetcher's decoding is not timed here)."""
-    from reader.services.extraction import extract_html
+    from reader.extract import extract_html
 
     return extract_html(html, url).text
 

@@ -4,7 +4,7 @@
 
 Serves pages of ``../shared/bench/extraction`` over HTTP on 127.0.0.1, starts ``rundigest`` in a
 temporary data folder (SQLite file, private Redis; ``REDIS_URL``/``DATABASE_URL`` are ignored),
-saves links through ``reader.services.articles.save_urls`` (what the form calls) and reports, in
+saves links through ``reader.pipeline.saving.save_urls`` (what the form calls) and reports, in
 seconds: one page alone (after a warm-up page), then N pages pasted at once (first summary, median,
 all). Prints figures; asserts nothing.
 """
@@ -121,7 +121,7 @@ def _wait_http(url: str, timeout: float = 60) -> None:
 def _paste_and_wait(user, urls: list[str], timeout: float = 300) -> list[float]:
     """Save ``urls`` as one paste; returns seconds from the paste to each article's final state."""
     from reader.models import Article
-    from reader.services.articles import save_urls
+    from reader.pipeline.saving import save_urls
 
     started = time.monotonic()
     ids = [a.pk for a in save_urls(user=user, text="\n".join(urls)).created]

@@ -75,7 +75,7 @@ def load_sources() -> list[Source]:
     """The real texts to build articles from; fails clearly when the shared data is missing."""
     import py3langid
 
-    from reader.services.urls import site_of
+    from reader.fetch.urls import site_of
 
     bbc = SHARED / "bench" / "summarization" / "bbc-news-summary" / "News Articles"
     truth = SHARED / "bench" / "extraction" / "ground-truth.json"
@@ -273,7 +273,7 @@ def bench_info() -> dict:
         .first()
     )
     # A cursor two thirds of the way down the default (unread) list: keyset pages cost the same there.
-    from reader import queries
+    from reader import selectors as queries
 
     unread = queries.ordered(queries.list_queryset(main, queries.list_filters({})), "saved")
     deep_row = unread.only("id", "created_at")[max(0, unread.count() * 2 // 3)]
@@ -362,7 +362,7 @@ def measure(info: dict, repeat: int) -> None:
             flush=True,
         )
     # The parts of the list page that grow with the number of articles, to explain its figures.
-    from reader import queries as list_queries
+    from reader import selectors as list_queries
 
     user, unread = info["user"], list_queries.list_filters({})
     parts = {

@@ -7,11 +7,13 @@ Every setting is listed with its meaning in README.md.
 
 from __future__ import annotations
 
-import ipaddress
 from pathlib import Path
 
 import environ
 from django.core.exceptions import ImproperlyConfigured
+
+from reader.fetch.options import parse_allowed_networks, parse_resolve
+from summaries.summarizer import DEFAULT_ALGORITHM, DEFAULT_SENTENCES
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -68,6 +70,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "reader.context_processors.reader_preferences",
+                "reader.context_processors.paste_limits",
             ],
         },
     },
@@ -92,6 +95,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["TEST"].setdefault("NAME", str(DATA_DIR / "test-digest.sqlite3"))
 else:
     DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("DATABASE_CONN_MAX_AGE", default=60))
+# A connection kept between requests is checked before use, so a database restart costs a
+# reconnect instead of an HTTP 500 on each web worker's stale connection.
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -142,10 +148,10 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TASK_ALWAYS_EAGER = env.bool("DIGEST_TASKS_EAGER", default=False)
-# A publish must not hang a web request when the broker is down: the article row is
-# already saved, and the sweep enqueues it again later.
-CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 2, "interval_start": 0, "interval_step": 0.5}
-CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_connect_timeout": 3, "visibility_timeout": 3600}
+# A publish must not hang a web request when the broker is down: the article row is already
+# saved, one short attempt is made (reader.pipeline.tasks.enqueue), and the sweep sends the rest.
+CELERY_TASK_PUBLISH_RETRY = False
+CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_connect_timeout": 1, "socket_timeout": 5, "visibility_timeout": 3600}
 
 # --- Digest ------------------------------------------------------------------------------
 DIGEST_USER_AGENT = env.str(
@@ -161,31 +167,49 @@ DIGEST_FETCH_MAX_REDIRECTS = env.int("DIGEST_FETCH_MAX_REDIRECTS", default=5)
 DIGEST_FETCH_CA_BUNDLE = env.str("DIGEST_FETCH_CA_BUNDLE", default="") or None
 
 
-def _networks(values: list[str]) -> list[ipaddress.IPv4Network | ipaddress.IPv6Network]:
-    try:
-        return [ipaddress.ip_network(v.strip(), strict=False) for v in values if v.strip()]
-    except ValueError as exc:
-        raise ImproperlyConfigured(f"DIGEST_PRIVATE_NETWORKS_ALLOWED: {exc}") from exc
-
-
-DIGEST_PRIVATE_NETWORKS_ALLOWED = _networks(env.list("DIGEST_PRIVATE_NETWORKS_ALLOWED", default=[]))
-# "host=address" pairs, like curl --resolve: the fetcher connects to address for host.
-DIGEST_RESOLVE = dict(pair.split("=", 1) for pair in env.list("DIGEST_RESOLVE", default=[]) if "=" in pair)
+# The fetcher's own parsers read these two; a bad entry stops start-up with its reason.
+try:
+    # Addresses or CIDR networks, each on every port or on one: "127.0.0.0/8,192.168.1.5:8080,[::1]:8080".
+    DIGEST_PRIVATE_NETWORKS_ALLOWED = parse_allowed_networks(env.list("DIGEST_PRIVATE_NETWORKS_ALLOWED", default=[]))
+except ValueError as exc:
+    raise ImproperlyConfigured(f"DIGEST_PRIVATE_NETWORKS_ALLOWED: {exc}") from exc
+try:
+    # "host=address" pairs, like curl --resolve; a host given several times gets each address, tried in order.
+    DIGEST_RESOLVE = parse_resolve(env.list("DIGEST_RESOLVE", default=[]))
+except ValueError as exc:
+    raise ImproperlyConfigured(f"DIGEST_RESOLVE: {exc}") from exc
 
 DIGEST_MAX_ATTEMPTS = env.int("DIGEST_MAX_ATTEMPTS", default=4)
 DIGEST_RETRY_BACKOFF = env.float("DIGEST_RETRY_BACKOFF", default=30.0)  # seconds, doubled per attempt
 DIGEST_RETRY_BACKOFF_MAX = env.float("DIGEST_RETRY_BACKOFF_MAX", default=1800.0)  # seconds
 DIGEST_STUCK_AFTER = env.float("DIGEST_STUCK_AFTER", default=600.0)  # seconds
+# A worker renews its lease on an article every third of this; a lease that lapsed means the worker
+# died, and the article is taken over by the next message or sweep.
+DIGEST_LEASE_SECONDS = env.float("DIGEST_LEASE_SECONDS", default=30.0)  # seconds
+# Every task is bounded: past the soft limit the article fails with a readable reason; past the
+# hard limit the worker process is killed and the article fails the same way.
+DIGEST_TASK_SOFT_TIME_LIMIT = env.float("DIGEST_TASK_SOFT_TIME_LIMIT", default=120.0)  # seconds
+DIGEST_TASK_TIME_LIMIT = env.float("DIGEST_TASK_TIME_LIMIT", default=150.0)  # seconds
 DIGEST_SWEEP_INTERVAL = env.float("DIGEST_SWEEP_INTERVAL", default=60.0)  # seconds
 DIGEST_POLL_INTERVAL = env.float("DIGEST_POLL_INTERVAL", default=2.0)  # seconds, list page
 DIGEST_PAGE_SIZE = env.int("DIGEST_PAGE_SIZE", default=30)
+# One paste: at most this many links (more are named and left in the box) and characters (a
+# larger paste saves nothing and says so). The request limit leaves room for URL-encoding (a
+# non-ASCII character takes up to 12 bytes), so an oversized paste reaches the view and gets a
+# readable answer instead of Django's bare 400.
+DIGEST_PASTE_MAX_LINKS = env.int("DIGEST_PASTE_MAX_LINKS", default=500)
+DIGEST_PASTE_MAX_CHARS = env.int("DIGEST_PASTE_MAX_CHARS", default=1_000_000)
+DATA_UPLOAD_MAX_MEMORY_SIZE = 12 * DIGEST_PASTE_MAX_CHARS + 65536  # bytes
 DIGEST_PURGE_DELETED_AFTER = env.float("DIGEST_PURGE_DELETED_AFTER", default=86400.0)  # seconds of undo
 # "digest": sumy's Reduction scores weighted by sentence position; measured in bench/README.md.
-DIGEST_SUMMARY_ALGORITHM = env.str("DIGEST_SUMMARY_ALGORITHM", default="digest")
-DIGEST_SUMMARY_SENTENCES = env.int("DIGEST_SUMMARY_SENTENCES", default=3)
+DIGEST_SUMMARY_ALGORITHM = env.str("DIGEST_SUMMARY_ALGORITHM", default=DEFAULT_ALGORITHM)
+DIGEST_SUMMARY_SENTENCES = env.int("DIGEST_SUMMARY_SENTENCES", default=DEFAULT_SENTENCES)
 # Cue words for sumy's Edmundson summarizer; "edmundson" is offered only when both are set.
 DIGEST_SUMMARY_BONUS_WORDS = env.list("DIGEST_SUMMARY_BONUS_WORDS", default=[])
 DIGEST_SUMMARY_STIGMA_WORDS = env.list("DIGEST_SUMMARY_STIGMA_WORDS", default=[])
+
+CELERY_TASK_SOFT_TIME_LIMIT = DIGEST_TASK_SOFT_TIME_LIMIT
+CELERY_TASK_TIME_LIMIT = DIGEST_TASK_TIME_LIMIT
 
 CELERY_BEAT_SCHEDULE = {
     "sweep-stuck-articles": {

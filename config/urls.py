@@ -1,10 +1,25 @@
-"""URL configuration: the reader, Django auth under /accounts/, and the admin."""
+"""URL configuration: the reader, sign-in and password change under /accounts/, and the admin.
+
+No password-reset pages: Digest sends no mail. A forgotten password is reset by an admin
+(``manage.py changepassword NAME``, or the admin site), as README says.
+"""
 
 from django.contrib import admin
+from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 urlpatterns = [
-    path("accounts/", include("django.contrib.auth.urls")),
+    path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
+    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("accounts/password_change/", auth_views.PasswordChangeView.as_view(), name="password_change"),
+    path(
+        "accounts/password_change/done/",
+        auth_views.PasswordChangeDoneView.as_view(),
+        name="password_change_done",
+    ),
     path("admin/", admin.site.urls),
     path("", include("reader.urls")),
 ]
+
+# Django refuses an oversized form before any view runs; this says why, in words.
+handler400 = "reader.views.errors.bad_request"

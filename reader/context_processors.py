@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.http import HttpRequest
+
+from reader.selectors import preferences_of
 
 
 def reader_preferences(request: HttpRequest) -> dict:
@@ -10,10 +13,10 @@ def reader_preferences(request: HttpRequest) -> dict:
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {"reader_prefs": None}
-    from reader.models import ReaderPreferences
+    return {"reader_prefs": preferences_of(user)}
 
-    try:
-        prefs = user.reader_preferences
-    except ReaderPreferences.DoesNotExist:
-        prefs = ReaderPreferences(user=user)
-    return {"reader_prefs": prefs}
+
+def paste_limits(request: HttpRequest) -> dict:
+    """``paste_max_chars`` and ``paste_max_links``: what one paste may hold, said next to the form and
+    checked in the browser before a paste too large to send is sent."""
+    return {"paste_max_chars": settings.DIGEST_PASTE_MAX_CHARS, "paste_max_links": settings.DIGEST_PASTE_MAX_LINKS}

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from django import forms
 
+from reader import conf
 from reader.models import ReaderPreferences
-from summaries.services import MAX_SENTENCES
+from summaries.summarizer import MAX_SENTENCES, available_algorithms
 
 
 class PreferencesForm(forms.ModelForm):
@@ -19,14 +20,15 @@ class PreferencesForm(forms.ModelForm):
         label="Summary length (sentences)",
         choices=[("", "Site default")] + [(n, str(n)) for n in range(1, MAX_SENTENCES + 1)],
     )
-    font_size = forms.IntegerField(min_value=14, max_value=28, label="Text size (px)")
+    font_size = forms.IntegerField(
+        min_value=ReaderPreferences.FONT_SIZES[0], max_value=ReaderPreferences.FONT_SIZES[1], label="Text size (px)"
+    )
 
     class Meta:
         model = ReaderPreferences
         fields = ["summary_algorithm", "summary_sentences", "theme", "font", "font_size"]
 
     def __init__(self, *args, **kwargs):
-        from summaries.summarizer import available_algorithms
-
         super().__init__(*args, **kwargs)
-        self.fields["summary_algorithm"].choices = [("", "Site default")] + [(a, a) for a in available_algorithms()]
+        algorithms = available_algorithms(conf.summary_options())
+        self.fields["summary_algorithm"].choices = [("", "Site default")] + [(a, a) for a in algorithms]

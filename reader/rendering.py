@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from summaries.summarizer import is_heading
+
 
 @dataclass(frozen=True)
 class Segment:
@@ -21,38 +23,35 @@ class Paragraph:
     heading: bool = False
 
 
-# A short line without final punctuation is a heading (the extractor keeps headings on lines of their own).
-HEADING_MAX_WORDS = 12
-_SENTENCE_END = tuple(".!?…。！？:;\"'”’»)")
-
-
-def is_heading(line: str) -> bool:
-    """True for a line that reads as a heading: at most ``HEADING_MAX_WORDS`` words, no final punctuation."""
-    line = line.strip()
-    return bool(line) and len(line.split()) <= HEADING_MAX_WORDS and not line.endswith(_SENTENCE_END)
-
-
-def paragraphs_with_marks(text: str, spans: list[tuple[int, int]]) -> list[Paragraph]:
+def paragraphs_with_marks(text: str, spans: list[tuple[int, int]], language: str = "en") -> list[Paragraph]:
     """Split ``text`` into paragraphs (one per non-empty line) of segments marking summary sentences.
 
     ``spans`` are ``(start, end)`` code-point offsets into ``text`` (as stored on ``Summary``),
     in document order; a sentence never crosses a line. Returns a list of ``Paragraph``; marked
     segments carry the sentence's 1-based number so the summary can link to it. Spans outside
-    the text are ignored.
+    the text are ignored. A line is a heading by the summarizer's rule (``summaries.summarizer.is_heading``
+    for the article's ``language``, an ISO 639-1 code): the lines the summarizer never chooses.
     """
     out: list[Paragraph] = []
     ordered = sorted((s, e, n) for n, (s, e) in enumerate(spans, start=1) if 0 <= s < e <= len(text))
+    # The spans that may meet the current line, in ``ordered``'s order: each line looks only at these,
+    # so a text of many lines costs time linear in its lines plus its spans, not their product.
+    active: list[tuple[int, int, int]] = []
+    waiting = 0
     pos = 0
     for line in text.split("\n"):
         start, end = pos, pos + len(line)
         pos = end + 1
         if not line.strip():
             continue
+        while waiting < len(ordered) and ordered[waiting][0] < end:
+            active.append(ordered[waiting])
+            waiting += 1
+        # A span ending before this line ends before every later line too.
+        active = [span for span in active if span[1] > start]
         segments: list[Segment] = []
         cursor = start
-        for s, e, n in ordered:
-            if e <= start or s >= end:
-                continue
+        for s, e, n in active:
             s, e = max(s, start), min(e, end)
             if s > cursor:
                 segments.append(Segment(text[cursor:s]))
@@ -60,5 +59,5 @@ def paragraphs_with_marks(text: str, spans: list[tuple[int, int]]) -> list[Parag
             cursor = e
         if cursor < end:
             segments.append(Segment(text[cursor:end]))
-        out.append(Paragraph(segments, heading=is_heading(line)))
+        out.append(Paragraph(segments, heading=is_heading(line, language)))
     return out

@@ -1,31 +1,84 @@
-"""Shared fixtures. ``../shared`` (beside the repo) holds benchmark and case data."""
+"""Shared fixtures.
+
+``../shared`` beside the repository (or ``$DIGEST_SHARED_DIR``) holds the benchmark pages and the cases:
+tests over it are an extra layer, skipped when it is missing, failed instead with ``DIGEST_REQUIRE_SHARED=1``
+(CI). Sample pages the suite needs on a fresh clone are the repository's own, in ``tests/fixtures/pages/``.
+"""
 
 from __future__ import annotations
 
 import os
+import signal
+import subprocess
+import time
+import uuid
 from pathlib import Path
 
 import pytest
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.db import connection
+from django.test import override_settings
 
+from config.broker import start_private_redis
+from config.celery import app, worker_command
 from tests.httpserver import http_server_fixture  # noqa: F401  (the http_server fixture: a real HTTP server on 127.0.0.1)
 
 REPO = Path(__file__).resolve().parent.parent
 SHARED = Path(os.environ.get("DIGEST_SHARED_DIR", REPO.parent / "shared"))
+# One line for every test over ../shared, so ``pytest -ra`` folds the skips into one.
+SHARED_MISSING = (
+    f"shared data not found at {SHARED}: benchmark pages and cases come from the shared folder beside the "
+    "repository (or DIGEST_SHARED_DIR); tests over it are an extra layer (DIGEST_REQUIRE_SHARED=1 fails instead)"
+)
+# The cheapest hasher Django has: the default PBKDF2 spends ~0.3 s of CPU per password set or checked,
+# which was most of the view tests' setup. Tests only; production keeps Django's default list.
+TEST_PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _fast_password_hasher():
+    """Every test hashes passwords with ``TEST_PASSWORD_HASHERS`` (override_settings clears Django's
+    cached hasher list). Processes the tests start (worker, ``rundigest``) keep the real settings."""
+    with override_settings(PASSWORD_HASHERS=TEST_PASSWORD_HASHERS):
+        yield
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item, call):
+    """Report every skip for missing shared data at one place, so ``pytest -ra`` folds them into
+    one line (pytest 9 reports a skip raised in a fixture at each test's own line)."""
+    report = yield
+    if report.skipped and isinstance(report.longrepr, tuple) and report.longrepr[2].endswith(SHARED_MISSING):
+        report.longrepr = (__file__, None, report.longrepr[2])
+    return report
 
 
 @pytest.fixture(scope="session")
 def shared_dir() -> Path:
-    """The shared data folder; tests that need it fail clearly when it is missing."""
+    """The shared data folder. Missing: the test is skipped, or fails when DIGEST_REQUIRE_SHARED=1."""
     if not SHARED.is_dir():
-        pytest.fail(f"shared data folder not found at {SHARED} (set DIGEST_SHARED_DIR)")
+        if os.environ.get("DIGEST_REQUIRE_SHARED") == "1":
+            pytest.fail(SHARED_MISSING)
+        pytest.skip(SHARED_MISSING)
     return SHARED
+
+
+@pytest.fixture(scope="session")
+def screenshots_dir(tmp_path_factory) -> Path:
+    """Where browser tests save screenshots: a temporary folder, or ``$DIGEST_SCREENSHOTS_DIR``
+    (``make screenshots`` sets it to docs/screenshots to refresh the README's pictures)."""
+    wanted = os.environ.get("DIGEST_SCREENSHOTS_DIR")
+    if not wanted:
+        return tmp_path_factory.mktemp("screenshots")
+    folder = Path(wanted)
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
 
 
 @pytest.fixture
 def alice(client):
     """A person, logged in on ``client``."""
-    from django.contrib.auth import get_user_model
-
     user = get_user_model().objects.create_user("alice", password="pw-alice-123")
     client.force_login(user)
     return user
@@ -34,8 +87,6 @@ def alice(client):
 @pytest.fixture
 def bob():
     """Another person, not logged in: their articles must stay out of alice's sight."""
-    from django.contrib.auth import get_user_model
-
     return get_user_model().objects.create_user("bob", password="pw-bob-123")
 
 
@@ -47,10 +98,8 @@ def cases_dir(shared_dir: Path) -> Path:
 # --- A real broker and a real Celery worker process -------------------------------------------
 
 
-def _database_url_for_worker() -> str:
+def database_url_for_worker() -> str:
     """A DATABASE_URL that points a separate process at the test database pytest-django made."""
-    from django.db import connection
-
     s = connection.settings_dict
     if s["ENGINE"] == "django.db.backends.sqlite3":
         return f"sqlite:///{s['NAME']}"
@@ -67,13 +116,6 @@ def broker(tmp_path_factory):
     With REDIS_URL set, that Redis is used; without it, a private redis-server (the default
     setup) is started on a socket in a temporary folder, as ``manage.py rundigest`` does.
     """
-    import uuid
-
-    from django.conf import settings
-
-    from config.broker import start_private_redis
-    from config.celery import app
-
     proc = None
     if settings.DIGEST_PRIVATE_REDIS:
         sock = tmp_path_factory.mktemp("broker") / "redis.sock"
@@ -83,28 +125,29 @@ def broker(tmp_path_factory):
         url = settings.CELERY_BROKER_URL
     queue = f"digest-test-{uuid.uuid4().hex[:8]}"
     old = (app.conf.broker_url, app.conf.task_default_queue)
-    app.conf.broker_url = url
-    app.conf.task_default_queue = queue
+    app.conf.update(broker_url=url, task_default_queue=queue)
     yield {"url": url, "queue": queue}
-    app.conf.broker_url, app.conf.task_default_queue = old
+    app.conf.update(broker_url=old[0], task_default_queue=old[1])
     if proc is not None:
         proc.terminate()
-        proc.wait(timeout=10)
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
 
 
 class WorkerProcess:
-    """A real ``celery worker`` (with embedded beat) as a child process, started and killed on demand."""
+    """A real ``celery worker`` (with embedded beat unless ``beat`` is False) as a child process,
+    started and killed on demand."""
 
-    def __init__(self, broker: dict, database_url: str, env: dict[str, str], log_dir: Path):
+    def __init__(self, broker: dict, database_url: str, env: dict[str, str], log_dir: Path, beat: bool = True):
         self.broker, self.database_url, self.extra_env, self.log_dir = broker, database_url, env, log_dir
-        self.proc = None
+        self.beat = beat
+        self.proc: subprocess.Popen[bytes] | None = None
         self.log_path = log_dir / "worker.log"
 
     def start(self) -> None:
-        import subprocess
-
-        from config.celery import worker_command
-
         env = dict(os.environ)
         env.update(
             {
@@ -116,33 +159,29 @@ class WorkerProcess:
             }
         )
         env.update(self.extra_env)
-        log = open(self.log_path, "ab")
-        self.proc = subprocess.Popen(
-            worker_command(
-                concurrency=2,
-                schedule=self.log_dir / "celerybeat-schedule",
-                extra=("-Q", self.broker["queue"], "--without-gossip", "--without-mingle", "--without-heartbeat"),
-            ),
-            cwd=REPO,
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
+        with open(self.log_path, "ab") as log:  # the child keeps its own copy of the file
+            self.proc = subprocess.Popen(
+                worker_command(
+                    concurrency=2,
+                    schedule=self.log_dir / "celerybeat-schedule",
+                    beat=self.beat,
+                    extra=("-Q", self.broker["queue"], "--without-gossip", "--without-mingle", "--without-heartbeat"),
+                ),
+                cwd=REPO,
+                env=env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,  # its own process group, so kill() reaches the pool's children
+            )
 
     def kill(self) -> None:
         """SIGKILL the worker and its children, as a crash or an OOM kill would."""
-        import signal
-
         if self.proc and self.proc.poll() is None:
             os.killpg(self.proc.pid, signal.SIGKILL)
             self.proc.wait(timeout=10)
         self._wait_group_gone()
 
     def stop(self) -> None:
-        import signal
-        import subprocess
-
         if self.proc and self.proc.poll() is None:
             os.killpg(self.proc.pid, signal.SIGTERM)
             try:
@@ -154,9 +193,6 @@ class WorkerProcess:
     def _wait_group_gone(self, timeout: float = 10.0) -> None:
         """Wait for the pool's children too (SIGKILL after ``timeout`` seconds): one left behind keeps
         its database connection, and PostgreSQL then refuses to drop the test database."""
-        import signal
-        import time
-
         if self.proc is None:
             return
         for last_resort in (False, True):
@@ -178,7 +214,7 @@ class WorkerProcess:
 def celery_worker_process(broker, django_db_setup, django_db_blocker, tmp_path_factory):
     """A running worker process on the test database; fast sweeps so stuck articles recover in seconds."""
     with django_db_blocker.unblock():
-        url = _database_url_for_worker()
+        url = database_url_for_worker()
     worker = WorkerProcess(
         broker,
         url,
@@ -188,6 +224,7 @@ def celery_worker_process(broker, django_db_setup, django_db_blocker, tmp_path_f
             "DIGEST_RETRY_BACKOFF": "1",
             "DIGEST_MAX_ATTEMPTS": "2",
             "DIGEST_STUCK_AFTER": "6",
+            "DIGEST_LEASE_SECONDS": "6",
             "DIGEST_SWEEP_INTERVAL": "1",
         },
         tmp_path_factory.mktemp("worker"),
@@ -204,8 +241,6 @@ def live_server(live_server, django_db_blocker):
     without ``request_finished``, so the thread's connection stays open, and PostgreSQL then refuses
     to drop the test database ("is being accessed by other users")."""
     yield live_server
-    from django.db import connection
-
     if connection.vendor != "postgresql":
         return
     with django_db_blocker.unblock(), connection.cursor() as cursor:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import itertools
 
 from reader.models import Article, Tag
+from reader.pipeline.steps import update_search_index
 from summaries.models import Summary
 
 _numbers = itertools.count(1)
@@ -24,8 +25,6 @@ def make_article(
 
     ``tags``: names, created for the owner when missing; ``index``: add it to the search index.
     """
-    from reader.services.articles import update_search_index
-
     n = next(_numbers)
     url = fields.pop("url", f"https://{site}/story-{n}")
     article = Article.objects.create(

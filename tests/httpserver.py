@@ -106,13 +106,11 @@ class HTTPTestServer:
         self._httpd.daemon_threads = True
         if ssl_context:
             ssl_context.sni_callback = self._record_sni
-            self._httpd.socket = ssl_context.wrap_socket(
-                self._httpd.socket, server_side=True
-            )
+            self._httpd.socket = ssl_context.wrap_socket(self._httpd.socket, server_side=True)
         self._thread: threading.Thread | None = None
 
     # -- lifecycle -----------------------------------------------------------------------------
-    def start(self) -> HTTPTestServer:
+    def start(self) -> Self:
         self._thread = threading.Thread(
             target=self._httpd.serve_forever,
             kwargs={"poll_interval": 0.05},
@@ -171,14 +169,10 @@ class HTTPTestServer:
         wins over a bare path). ``options`` are the other ``Route`` fields. Returns the URL."""
         data = body.encode("utf-8") if isinstance(body, str) else body
         with self._lock:
-            self.routes[path] = Route(
-                status=status, headers=dict(headers or {}), body=data, **options
-            )
+            self.routes[path] = Route(status=status, headers=dict(headers or {}), body=data, **options)
         return self.url(path, host)
 
-    def add_file(
-        self, path: str, file: Path, content_type: str | None = None, **options: Any
-    ) -> str:
+    def add_file(self, path: str, file: Path, content_type: str | None = None, **options: Any) -> str:
         """Serve a file's bytes as they are; Content-Type guessed from its suffix if not given."""
         headers = dict(options.pop("headers", None) or {})
         headers.setdefault(
@@ -187,13 +181,9 @@ class HTTPTestServer:
         )
         return self.add(path, file.read_bytes(), headers=headers, **options)
 
-    def redirect(
-        self, path: str, location: str, status: int = 302, **options: Any
-    ) -> str:
+    def redirect(self, path: str, location: str, status: int = 302, **options: Any) -> str:
         """Answer ``path`` with a redirect to ``location`` (a path or a full URL)."""
-        return self.add(
-            path, b"", status=status, headers={"Location": location}, **options
-        )
+        return self.add(path, b"", status=status, headers={"Location": location}, **options)
 
     def add_case(self, expect: Path | str, cases_dir: Path | None = None) -> str:
         """Serve a shared case as its ``.expect.json`` describes (``input``, ``http``,
@@ -218,9 +208,7 @@ class HTTPTestServer:
         replacements: list[tuple[bytes, bytes]] = []
         if rewrite:
             rewrite_host = urlsplit(rewrite).hostname or ""
-            replacements.append(
-                (rewrite.rstrip("/").encode(), self.url("", rewrite_host).encode())
-            )
+            replacements.append((rewrite.rstrip("/").encode(), self.url("", rewrite_host).encode()))
         options: dict[str, Any] = {}
         stream = http.get("stream")
         if stream:
@@ -246,11 +234,7 @@ class HTTPTestServer:
             self.add(
                 extra_path,
                 _replace(file.read_bytes(), replacements),
-                headers={
-                    "Content-Type": _DEFAULT_TYPES.get(
-                        file.suffix, "application/octet-stream"
-                    )
-                },
+                headers={"Content-Type": _DEFAULT_TYPES.get(file.suffix, "application/octet-stream")},
             )
         return self.url(path, parts.hostname)
 
@@ -318,11 +302,7 @@ def _make_handler(server: HTTPTestServer) -> type[BaseHTTPRequestHandler]:
                 self.send_header(name, value)
             if route.gzip:
                 self.send_header("Content-Encoding", "gzip")
-            length = (
-                None
-                if route.endless
-                else (route.size if route.size is not None else len(body))
-            )
+            length = None if route.endless else (route.size if route.size is not None else len(body))
             if route.chunked:
                 self.send_header("Transfer-Encoding", "chunked")
             elif route.content_length and length is not None:
@@ -390,9 +370,7 @@ def http_server_fixture() -> Iterator[HTTPTestServer]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(
-        description="Serve shared test cases on 127.0.0.1."
-    )
+    parser = argparse.ArgumentParser(description="Serve shared test cases on 127.0.0.1.")
     parser.add_argument("cases", nargs="*", type=Path, help="NN-name.expect.json files")
     parser.add_argument("--port", type=int, default=0)
     args = parser.parse_args()

@@ -1,8 +1,9 @@
-"""In a real browser: log in, paste two links, watch both summaries arrive, flip one to full text."""
+"""In a real browser: log in, paste two links, watch both summaries arrive, flip one to full text.
+
+Screenshots go to a temporary folder; ``make screenshots`` writes them to docs/screenshots/.
+"""
 
 from __future__ import annotations
-
-from pathlib import Path
 
 import pytest
 from django.contrib.auth import get_user_model
@@ -10,9 +11,7 @@ from django.contrib.auth import get_user_model
 from reader.models import Article
 from tests.browser import chromium_browser
 from tests.httpserver import HTTPTestServer
-
-SCREENSHOTS = Path(__file__).resolve().parent.parent / "docs" / "screenshots"
-SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+from tests.sample_pages import FERRY, FESTIVAL
 
 pytestmark = [
     pytest.mark.browser,
@@ -35,11 +34,10 @@ def pages():
         yield server
 
 
-def test_paste_two_links_and_toggle(live_server, pages, shared_dir, celery_worker_process, tmp_path):
+def test_paste_two_links_and_toggle(live_server, pages, celery_worker_process, screenshots_dir):
     get_user_model().objects.create_user("ana", password="pw-ana-12345")
-    cases = shared_dir / "cases"
-    first = pages.add_file("/world/summit", cases / "00-seed-paris-summit.html")
-    second = pages.add_file("/culture/parades", cases / "12-body-sections-split-by-ads.html")
+    first = pages.add_file(FERRY.path, FERRY.source)
+    second = pages.add_file(FESTIVAL.path, FESTIVAL.source)
 
     with chromium_browser() as browser:
         page = browser.new_page()
@@ -71,15 +69,15 @@ def test_paste_two_links_and_toggle(live_server, pages, shared_dir, celery_worke
         assert polls, "updates came through the page poll"
         ids = list(Article.objects.order_by("pk").values_list("pk", flat=True))
         row = page.locator(f"#article-{ids[0]}")
-        assert "26 nations" in row.locator("h2").inner_text()
+        assert "Ferry link" in row.locator("h2").inner_text()
         summary_text = row.locator("ol.summary").inner_text()
 
         row.get_by_role("link", name="Full text").click()
         row.locator(".full-text").wait_for()
         full_text = row.locator(".full-text").inner_text()
-        assert "26 countries are ready to offer postwar security guarantees" in full_text
+        assert FERRY.phrase in full_text
         assert row.locator("mark.summary-sentence").count() == 3  # the summary, marked in place
-        page.screenshot(path=str(SCREENSHOTS / "list-full-text.png"), full_page=True)
+        page.screenshot(path=str(screenshots_dir / "list-full-text.png"), full_page=True)
 
         row.get_by_role("link", name="Summary").click()
         row.locator("ol.summary").wait_for()
@@ -89,23 +87,24 @@ def test_paste_two_links_and_toggle(live_server, pages, shared_dir, celery_worke
         seen = len(polls)
         page.wait_for_timeout(4000)
         assert len(polls) == seen
-        page.screenshot(path=str(SCREENSHOTS / "list-light.png"), full_page=True)
+        page.screenshot(path=str(screenshots_dir / "list-light.png"), full_page=True)
 
         # the article page in the dark scheme, as a phone shows it
         dark = browser.new_page(color_scheme="dark", viewport={"width": 390, "height": 844})
         dark.context.add_cookies(page.context.cookies())
         dark.goto(f"{live_server.url}/articles/{ids[0]}/")
-        assert dark.locator("h1").inner_text().startswith("26 nations")
+        assert dark.locator("h1").inner_text().startswith("Ferry link")
         background = dark.evaluate("getComputedStyle(document.body).backgroundColor")
         assert background != "rgb(255, 255, 255)" and background != "rgb(251, 251, 248)"
-        dark.screenshot(path=str(SCREENSHOTS / "article-dark-phone.png"), full_page=True)
+        dark.screenshot(path=str(screenshots_dir / "article-dark-phone.png"), full_page=True)
 
 
-def test_switch_algorithm_and_jump_to_sentence(live_server, pages, shared_dir, celery_worker_process):
-    from reader.services.articles import process_article, save_urls
+def test_switch_algorithm_and_jump_to_sentence(live_server, pages, celery_worker_process, screenshots_dir):
+    from reader.pipeline.saving import save_urls
+    from reader.pipeline.tasks import process_article
 
     user = get_user_model().objects.create_user("ben", password="pw-ben-12345")
-    url = pages.add_file("/world/summit", shared_dir / "cases" / "00-seed-paris-summit.html")
+    url = pages.add_file(FERRY.path, FERRY.source)
     article = save_urls(user=user, text=url).created[0]
     process_article(article.pk)
 
@@ -149,7 +148,7 @@ def test_switch_algorithm_and_jump_to_sentence(live_server, pages, shared_dir, c
         assert page.locator("mark.summary-sentence").count() == 2
         box = mark.bounding_box()
         assert box is not None and 0 <= box["y"] <= 700  # scrolled into view
-        page.screenshot(path=str(SCREENSHOTS / "article-full-text-marked.png"))
+        page.screenshot(path=str(screenshots_dir / "article-full-text-marked.png"))
 
         # Back leaves the full text for the summary the person chose
         assert "view=full" in page.url

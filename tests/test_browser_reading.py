@@ -1,13 +1,14 @@
 """The reading list in a real browser: search as you type, archive with undo, keyboard, the reader view.
 
 Articles are written straight into the database (ready, with text and a summary), so these tests
-need no worker; the browser talks to ``live_server``.
+need no worker; the browser talks to ``live_server``. Screenshots go to a temporary folder;
+``make screenshots`` writes them to docs/screenshots/.
 """
 
 from __future__ import annotations
 
 from datetime import timedelta
-from pathlib import Path
+from typing import Any
 
 import pytest
 from django.contrib.auth import get_user_model
@@ -18,9 +19,6 @@ from reader.services import organize
 from summaries.models import Summary
 from tests.browser import chromium_browser
 from tests.test_browser import wait_for_htmx
-
-SCREENSHOTS = Path(__file__).resolve().parent.parent / "docs" / "screenshots"
-SCREENSHOTS.mkdir(parents=True, exist_ok=True)
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -99,7 +97,7 @@ def make_story(owner, n: int, title: str, site: str, paragraphs: list[str], tags
     if tags:
         organize.add_tags(user=owner, article_ids=[article.pk], names=tags)
     else:
-        from reader.services.articles import update_search_index
+        from reader.pipeline.steps import update_search_index
 
         update_search_index(article.pk)
     return article
@@ -107,7 +105,7 @@ def make_story(owner, n: int, title: str, site: str, paragraphs: list[str], tags
 
 @pytest.fixture
 def reader_user():
-    user = get_user_model().objects.create_user("cara", password="pw-cara-12345")
+    user: Any = get_user_model().objects.create_user("cara", password="pw-cara-12345")  # carries .stories too
     # saved oldest first, so the first story is at the top of the list
     made = [make_story(user, n, *story) for n, story in reversed(list(enumerate(STORIES)))]
     user.stories = list(reversed(made))
@@ -122,7 +120,7 @@ def log_in(page, base_url: str, next_path: str = "/") -> None:
     page.wait_for_url(f"{base_url}{next_path}")
 
 
-def test_search_as_you_type(live_server, reader_user):
+def test_search_as_you_type(live_server, reader_user, screenshots_dir):
     with chromium_browser() as browser:
         page = browser.new_page(viewport={"width": 1000, "height": 900})
         log_in(page, live_server.url)
@@ -150,7 +148,7 @@ def test_search_as_you_type(live_server, reader_user):
             "document.querySelectorAll('article.row').length === 1 && !document.querySelector('#empty-list:not([hidden])')"
         )
         assert "Glaciers" in page.locator("article.row h2").inner_text()
-        page.screenshot(path=str(SCREENSHOTS / "search.png"))
+        page.screenshot(path=str(screenshots_dir / "search.png"))
 
         # without JavaScript the same search is a plain form and a GET
         plain = browser.new_page(java_script_enabled=False)
@@ -163,7 +161,7 @@ def test_search_as_you_type(live_server, reader_user):
         assert plain.locator(".snippet mark").first.inner_text().lower() == "sourdough"
 
 
-def test_archive_with_undo_and_delete_with_undo(live_server, reader_user):
+def test_archive_with_undo_and_delete_with_undo(live_server, reader_user, screenshots_dir):
     first, second = reader_user.stories[0], reader_user.stories[1]
     with chromium_browser() as browser:
         page = browser.new_page(viewport={"width": 1000, "height": 900})
@@ -176,7 +174,7 @@ def test_archive_with_undo_and_delete_with_undo(live_server, reader_user):
         assert first.archived_at is not None
         wait_for_htmx(page)
         assert page.locator(".views a[aria-current] .count").inner_text() == "3"  # counts follow
-        page.screenshot(path=str(SCREENSHOTS / "archive-undo.png"))
+        page.screenshot(path=str(screenshots_dir / "archive-undo.png"))
 
         page.locator(f"#article-{first.pk}").get_by_role("button", name="Undo").click()
         page.locator(f"#article-{first.pk}:not(.gone) h2").wait_for()
@@ -243,7 +241,7 @@ def test_a_new_tag_is_offered_and_linked_at_once(live_server, reader_user):
         page.locator(f"#article-{second.pk}-tags .tag a", has_text="#by mouse").wait_for(timeout=5000)
 
 
-def test_keyboard_navigation(live_server, reader_user):
+def test_keyboard_navigation(live_server, reader_user, screenshots_dir):
     stories = reader_user.stories
     with chromium_browser() as browser:
         page = browser.new_page(viewport={"width": 1000, "height": 900})
@@ -285,7 +283,7 @@ def test_keyboard_navigation(live_server, reader_user):
 
         page.keyboard.press("?")
         assert page.locator("#shortcuts").is_visible()
-        page.screenshot(path=str(SCREENSHOTS / "keyboard-shortcuts.png"))
+        page.screenshot(path=str(screenshots_dir / "keyboard-shortcuts.png"))
         page.keyboard.press("Escape")
         assert not page.locator("#shortcuts").is_visible()
 
@@ -294,7 +292,7 @@ def test_keyboard_navigation(live_server, reader_user):
         assert page.locator("h1").inner_text().startswith("How a small bakery")
 
 
-def test_reader_view_toggle_look_and_dark_mode(live_server, reader_user):
+def test_reader_view_toggle_look_and_dark_mode(live_server, reader_user, screenshots_dir):
     article = reader_user.stories[0]
     with chromium_browser() as browser:
         page = browser.new_page(viewport={"width": 1100, "height": 1000}, color_scheme="light")
@@ -310,7 +308,7 @@ def test_reader_view_toggle_look_and_dark_mode(live_server, reader_user):
             " return [el.getBoundingClientRect().width, parseFloat(getComputedStyle(el).fontSize)]; })()"
         )
         assert 55 <= width / (size * 0.5) <= 80
-        page.screenshot(path=str(SCREENSHOTS / "reader-light.png"), full_page=True)
+        page.screenshot(path=str(screenshots_dir / "reader-light.png"), full_page=True)
 
         # summary ↔ full text, with the summary sentences marked in the full text
         page.get_by_role("link", name="Full text").click()
@@ -339,23 +337,23 @@ def test_reader_view_toggle_look_and_dark_mode(live_server, reader_user):
         page.reload()
         assert page.evaluate("document.body.dataset.theme") == "dark"
         assert "sans-serif" in page.evaluate("getComputedStyle(document.querySelector('.reader .summary')).fontFamily")
-        page.screenshot(path=str(SCREENSHOTS / "reader-dark.png"), full_page=True)
+        page.screenshot(path=str(screenshots_dir / "reader-dark.png"), full_page=True)
 
 
-def test_system_dark_scheme_and_list_screenshots(live_server, reader_user):
+def test_system_dark_scheme_and_list_screenshots(live_server, reader_user, screenshots_dir):
     organize.favourite(user=reader_user, article_ids=[reader_user.stories[1].pk])
     with chromium_browser() as browser:
         page = browser.new_page(viewport={"width": 1000, "height": 1100}, color_scheme="light")
         log_in(page, live_server.url)
         assert page.evaluate("getComputedStyle(document.body).backgroundColor") == "rgb(251, 251, 248)"
-        page.screenshot(path=str(SCREENSHOTS / "reading-list-light.png"), full_page=True)
+        page.screenshot(path=str(screenshots_dir / "reading-list-light.png"), full_page=True)
 
         dark = browser.new_page(viewport={"width": 1000, "height": 1100}, color_scheme="dark")
         dark.context.add_cookies(page.context.cookies())
         dark.goto(f"{live_server.url}/")
         assert dark.evaluate("document.body.dataset.theme") == "system"  # follows the system by default
         assert dark.evaluate("getComputedStyle(document.body).backgroundColor") == "rgb(23, 24, 26)"
-        dark.screenshot(path=str(SCREENSHOTS / "reading-list-dark.png"), full_page=True)
+        dark.screenshot(path=str(screenshots_dir / "reading-list-dark.png"), full_page=True)
 
         phone = browser.new_page(viewport={"width": 390, "height": 844}, color_scheme="light")
         phone.context.add_cookies(page.context.cookies())
@@ -364,4 +362,4 @@ def test_system_dark_scheme_and_list_screenshots(live_server, reader_user):
             "Array.from(document.querySelectorAll('main, #list-region, .list-head, nav.views, body')).map(e => e.tagName + e.className + ':' + e.getBoundingClientRect().width + '/' + e.scrollWidth)"
         )
         assert phone.evaluate("document.documentElement.scrollWidth") <= 390, wide  # nothing sticks out
-        phone.screenshot(path=str(SCREENSHOTS / "reading-list-phone.png"), full_page=True)
+        phone.screenshot(path=str(screenshots_dir / "reading-list-phone.png"), full_page=True)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import gzip
 import io
 import json
@@ -12,6 +13,8 @@ import subprocess
 import sys
 import time
 import urllib.request
+import uuid
+from pathlib import Path
 
 import pytest
 from django.contrib.auth import get_user_model
@@ -19,8 +22,9 @@ from django.core.management import CommandError, call_command
 
 from reader.models import Article
 from tests.conftest import REPO
+from tests.sample_pages import FERRY
 
-SEED_TITLE = "26 nations have pledged post-war security support for Ukraine: Macron"
+SEED_TITLE = FERRY.title
 
 
 def run(*args, **kwargs) -> str:
@@ -29,8 +33,8 @@ def run(*args, **kwargs) -> str:
     return out.getvalue()
 
 
-def test_extract_reads_files_and_gzip(cases_dir, tmp_path):
-    plain = cases_dir / "00-seed-paris-summit.html"
+def test_extract_reads_files_and_gzip(tmp_path):
+    plain = FERRY.source
     packed = tmp_path / "seed.html.gz"
     packed.write_bytes(gzip.compress(plain.read_bytes()))
     lines = run(
@@ -40,7 +44,7 @@ def test_extract_reads_files_and_gzip(cases_dir, tmp_path):
     for line in lines:
         data = json.loads(line)
         assert set(data) == {"file", "title", "authors", "published_at", "top_image", "language", "text"}
-        assert data["title"] == SEED_TITLE and data["published_at"].startswith("2025-09-05")
+        assert data["title"] == SEED_TITLE and data["published_at"].startswith(FERRY.published)
         assert data["language"] == "en"
 
 
@@ -50,9 +54,9 @@ def test_extract_missing_file_is_a_clear_error(tmp_path):
 
 
 @pytest.mark.django_db
-def test_save_urls_prints_json_lines_in_the_order_given(http_server, cases_dir):
+def test_save_urls_prints_json_lines_in_the_order_given(http_server):
     get_user_model().objects.create_user("cli")
-    first = http_server.add_file("/story", cases_dir / "00-seed-paris-summit.html")
+    first = http_server.add_file("/story", FERRY.source)
     second = http_server.url("/other")
     run("save_urls", "--user", "cli", second)
     lines = run("save_urls", "--user", "cli", "--json", first, second).splitlines()
@@ -68,12 +72,13 @@ def test_save_urls_prints_json_lines_in_the_order_given(http_server, cases_dir):
 
 
 @pytest.mark.django_db
-def test_save_urls_json_shows_the_summary_the_person_sees(http_server, cases_dir):
+def test_save_urls_json_shows_the_summary_the_person_sees(http_server):
     from reader.models import ReaderPreferences
-    from reader.services.articles import process_article, save_urls
+    from reader.pipeline.saving import save_urls
+    from reader.pipeline.tasks import process_article
 
     user = get_user_model().objects.create_user("cli")
-    url = http_server.add_file("/story", cases_dir / "00-seed-paris-summit.html")
+    url = http_server.add_file("/story", FERRY.source)
     process_article(save_urls(user=user, text=url).created[0].pk)
     # a default changed after the save still shows the summary the article has
     ReaderPreferences.objects.create(user=user, summary_sentences=2)
@@ -82,11 +87,12 @@ def test_save_urls_json_shows_the_summary_the_person_sees(http_server, cases_dir
 
 
 @pytest.mark.django_db
-def test_reextract_needs_a_choice_and_counts(http_server, cases_dir):
-    from reader.services.articles import process_article, save_urls
+def test_reextract_needs_a_choice_and_counts(http_server):
+    from reader.pipeline.saving import save_urls
+    from reader.pipeline.tasks import process_article
 
     user = get_user_model().objects.create_user("cli")
-    url = http_server.add_file("/story", cases_dir / "00-seed-paris-summit.html")
+    url = http_server.add_file("/story", FERRY.source)
     article = save_urls(user=user, text=url).created[0]
     process_article(article.pk)
     Article.objects.filter(pk=article.pk).update(title="stale")
@@ -115,8 +121,9 @@ def _free_port() -> int:
 @pytest.mark.e2e
 @pytest.mark.slow
 @pytest.mark.parametrize("stop_signal", [signal.SIGINT, signal.SIGTERM], ids=["ctrl-c", "sigterm"])
-def test_rundigest_default_setup_serves_and_summarizes(tmp_path, http_server, cases_dir, stop_signal):
+def test_rundigest_default_setup_serves_and_summarizes(tmp_path, http_server, stop_signal):
     """The zero-setup default: SQLite file and the private broker, started by one command."""
+    run_id = uuid.uuid4().hex  # marks every process this test starts (see _kill_processes_marked)
     env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL")}
     env.update(
         DIGEST_DATA_DIR=str(tmp_path / "var"),
@@ -125,43 +132,81 @@ def test_rundigest_default_setup_serves_and_summarizes(tmp_path, http_server, ca
         DIGEST_PRIVATE_NETWORKS_ALLOWED="127.0.0.0/8",
         DIGEST_ADMIN_USER="me",
         DIGEST_ADMIN_PASSWORD="pw-me-12345",
+        DIGEST_TEST_RUN=run_id,
     )
     manage = [sys.executable, "manage.py"]
-    subprocess.run([*manage, "migrate", "--noinput"], cwd=REPO, env=env, check=True, capture_output=True)
-    subprocess.run([*manage, "ensure_admin"], cwd=REPO, env=env, check=True, capture_output=True)
+    subprocess.run([*manage, "migrate", "--noinput"], cwd=REPO, env=env, check=True, capture_output=True, timeout=120)
+    subprocess.run([*manage, "ensure_admin"], cwd=REPO, env=env, check=True, capture_output=True, timeout=120)
     port = _free_port()
     log = open(tmp_path / "rundigest.log", "wb")
     proc = subprocess.Popen(
-        [*manage, "rundigest", "--port", str(port)], cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT
+        [*manage, "rundigest", "--port", str(port)],
+        cwd=REPO,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
     )
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{port}/accounts/login/", timeout=2) as response:
-                    assert b'name="username"' in response.read()
-                break
-            except OSError:
-                assert time.monotonic() < deadline, (tmp_path / "rundigest.log").read_text()
-                time.sleep(0.5)
-        url = http_server.add_file("/story", cases_dir / "00-seed-paris-summit.html")
-        started = time.monotonic()
-        saved = subprocess.run(
-            [*manage, "save_urls", "--user", "me", "--wait", "60", "--json", url],
-            cwd=REPO,
-            env=env,
-            check=True,
-            capture_output=True,
-            text=True,
-        )
-        data = json.loads(saved.stdout)
-        print(f"\none page from save to summary through rundigest: {time.monotonic() - started:.2f} s")
-        assert data["status"] == "ready", (data, (tmp_path / "rundigest.log").read_text())
-        assert data["title"] == SEED_TITLE and len(data["summary"]) == 3
+        try:
+            deadline = time.monotonic() + 60
+            while True:
+                try:
+                    with urllib.request.urlopen(f"http://127.0.0.1:{port}/accounts/login/", timeout=2) as response:
+                        assert b'name="username"' in response.read()
+                    break
+                except OSError:
+                    assert time.monotonic() < deadline, (tmp_path / "rundigest.log").read_text()
+                    time.sleep(0.5)
+            url = http_server.add_file("/story", FERRY.source)
+            started = time.monotonic()
+            saved = subprocess.run(
+                [*manage, "save_urls", "--user", "me", "--wait", "60", "--json", url],
+                cwd=REPO,
+                env=env,
+                check=True,
+                capture_output=True,
+                text=True,
+                timeout=120,
+            )
+            data = json.loads(saved.stdout)
+            print(f"\none page from save to summary through rundigest: {time.monotonic() - started:.2f} s")
+            assert data["status"] == "ready", (data, (tmp_path / "rundigest.log").read_text())
+            assert data["title"] == SEED_TITLE and len(data["summary"]) == 3
+        finally:
+            proc.send_signal(stop_signal)  # Ctrl-C, or a service manager, stops all of it
+            proc.wait(timeout=40)
+        time.sleep(1)
+        for pattern in (str(tmp_path / "var"), f"127.0.0.1:{port}"):
+            leftover = subprocess.run(["pgrep", "-f", pattern], capture_output=True, text=True).stdout.split()
+            assert not leftover, f"processes left running: {leftover}"
     finally:
-        proc.send_signal(stop_signal)  # Ctrl-C, or a service manager, stops all of it
-        proc.wait(timeout=40)
-    time.sleep(1)
-    for pattern in (str(tmp_path / "var"), f"127.0.0.1:{port}"):
-        leftover = subprocess.run(["pgrep", "-f", pattern], capture_output=True, text=True).stdout.split()
-        assert not leftover, f"processes left running: {leftover}"
+        # Whatever failed or timed out above, nothing this test started outlives it.
+        _kill_processes_marked(run_id, proc, tmp_path / "var")
+        log.close()
+
+
+def _kill_processes_marked(run_id: str, proc: subprocess.Popen, data_dir: Path) -> None:
+    """SIGKILL ``proc``'s process group and every process that carries ``DIGEST_TEST_RUN=run_id`` in its
+    environment or names ``data_dir`` (this test's own temporary folder) on its command line.
+
+    rundigest starts its web server, worker and broker in sessions of their own, so its process group
+    alone misses them; every child inherits the environment, so the marker finds them even when rundigest
+    itself is gone and they were handed to init. redis-server writes its process title over its
+    environment, but its command line names its socket in ``data_dir``. Linux only (reads /proc).
+    """
+    marker = f"DIGEST_TEST_RUN={run_id}".encode()
+    folder = str(data_dir).encode()
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(proc.pid, signal.SIGKILL)
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            ours = marker in (entry / "environ").read_bytes().split(b"\0") or folder in (entry / "cmdline").read_bytes()
+        except OSError:
+            continue  # gone already, or not ours to read
+        if ours:
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.kill(int(entry.name), signal.SIGKILL)
+    proc.wait(timeout=10)

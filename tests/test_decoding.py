@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import json
 import re
+from pathlib import Path
 
 import lxml.html
 import pytest
 
-from reader.services.decoding import decode_html, normalize_label, sniff_encoding
+from reader.pages.decoding import decode_html, normalize_label, sniff_encoding
 
+FIXTURES = Path(__file__).parent / "fixtures" / "fetch"
 MOJIBAKE = re.compile("Ã|Â|â€|\ufffd")
 
 
@@ -32,9 +34,7 @@ def test_case_pages_decode_to_the_expected_text(cases_dir, name, encoding):
     for wanted in expect["text_contains"]:
         assert wanted in text
     for unwanted in expect["text_not_contains"]:
-        if (
-            unwanted != "fairSlots"
-        ):  # a script's variable: removing scripts is extraction's job
+        if unwanted != "fairSlots":  # a script's variable: removing scripts is extraction's job
             assert unwanted not in text
 
 
@@ -45,10 +45,39 @@ def test_control_characters_are_removed_so_lxml_accepts_the_text(cases_dir):
     assert "Staff photo county archive" in text  # the vertical tab separated two words
     tree = lxml.html.fromstring(text)
     for element in tree.iter():
-        element.set(
-            "data-checked", "1"
-        )  # what newspaper3k's cleaner does, and what failed
+        element.set("data-checked", "1")  # what newspaper3k's cleaner does, and what failed
     assert "nine hundred entries" in tree.text_content()
+
+
+@pytest.mark.parametrize(
+    "name, encoding, wanted",
+    [
+        (
+            "cp1252-labelled-latin1.html",
+            "windows-1252",
+            ["Caf\u00e9 prices rise \u2013 again", "\u201cA coffee now costs \u20ac3,\u201d"],
+        ),
+        ("euckr-korean.html", "euc-kr", ["\ub3c4\uc11c\uad00 \uc77c\uc694\uc77c \uac1c\uad00"]),
+        ("control-characters.html", "utf-8", ["The winter timetable starts on Monday with two extra crossings."]),
+    ],
+)
+def test_sample_pages_decode_to_the_expected_text(name, encoding, wanted):
+    body = (FIXTURES / name).read_bytes()
+    assert sniff_encoding(body) == encoding
+    text = decode_html(body)
+    for piece in wanted:
+        assert piece in text
+    assert not MOJIBAKE.search(text)
+
+
+def test_control_characters_in_a_sample_are_removed_so_lxml_accepts_the_text():
+    text = decode_html((FIXTURES / "control-characters.html").read_bytes())
+    assert not re.search("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffe]", text)
+    assert 'alt="Ferry at the quay"' in text  # the vertical tab separated two words
+    tree = lxml.html.fromstring(text)
+    for element in tree.iter():
+        element.set("data-checked", "1")  # what newspaper3k's cleaner does, and what failed
+    assert "Tickets bought online stay valid for a year." in tree.text_content()
 
 
 def test_tabs_newlines_and_carriage_returns_are_kept():
@@ -131,9 +160,7 @@ def test_utf8_mislabelled_as_latin1_is_read_as_utf8():
 
 def test_utf8_page_with_a_stray_legacy_byte_keeps_its_utf8_text():
     body = "<p>Zürich – Genève</p>".encode() + b"<p>caf\xe9</p>"
-    assert (
-        decode_html(body, http_charset="utf-8") == "<p>Zürich – Genève</p><p>café</p>"
-    )
+    assert decode_html(body, http_charset="utf-8") == "<p>Zürich – Genève</p><p>café</p>"
 
 
 @pytest.mark.parametrize(
@@ -156,8 +183,6 @@ def test_undeclared_legacy_encodings_are_detected(text, encoding):
     assert not MOJIBAKE.search(decoded)
 
 
-@pytest.mark.parametrize(
-    "body", [b"", b"\x00\x01\x02", bytes(range(256)) * 4, b"\xff" * 100]
-)
+@pytest.mark.parametrize("body", [b"", b"\x00\x01\x02", bytes(range(256)) * 4, b"\xff" * 100])
 def test_never_raises(body):
     assert isinstance(decode_html(body, http_charset="no-such-charset"), str)

@@ -11,15 +11,12 @@ from pathlib import Path
 import pytest
 
 from bench.extraction import EMPTY_WORDS, aggregate, load_pages, score, tp_fp_fn
-from reader.services.extraction import (
-    ExtractedArticle,
-    ExtractionError,
-    combine,
-    extract,
-    extract_html,
-    parse_date,
-)
-from reader.services.language import detect_language
+from reader.extract import ExtractedArticle, ExtractionError, extract, extract_html
+from reader.extract.ensemble import combine
+from reader.extract.language import detect_language
+from reader.extract.metadata.dates import parse_date
+
+FIXTURES = Path(__file__).parent / "fixtures" / "extract"
 
 BODY = (
     "<p>The regional transport board approved a new timetable on Monday that adds late-evening "
@@ -379,8 +376,8 @@ def test_an_article_about_bot_checks_is_not_blocked() -> None:
 # --- dispatcher and robustness -----------------------------------------------------------------
 
 
-def test_dispatch_by_content_type_and_magic(cases_dir: Path) -> None:
-    pdf = (cases_dir / "20-pdf-instead-of-html.pdf").read_bytes()
+def test_dispatch_by_content_type_and_magic() -> None:
+    pdf = (FIXTURES / "quay-lamp-survey.pdf").read_bytes()
     assert extract(pdf, "https://example.org/report", content_type="text/html").extractor == "pypdf"
     html = page().encode()
     assert "late-evening trains" in extract(html, "https://example.org/a", content_type="application/octet-stream").text
@@ -415,6 +412,35 @@ def test_pdf_title_falls_back_to_file_name_and_garbage_pdf_is_an_extraction_erro
             content_type="application/pdf",
         )
     assert info.value.code.startswith("pdf")
+
+
+def test_pdf_lines_that_wrap_mid_sentence_are_joined() -> None:
+    pdf = (FIXTURES / "quay-lamp-survey.pdf").read_bytes()
+    article = extract(pdf, "https://example.org/files/quay-lamps.pdf", content_type="application/pdf")
+    assert article.title == "Quay Lamp Survey: Spring Report"  # the document information wins over the file name
+    assert (article.extractor, article.language) == ("pypdf", "en")
+    lines = article.text.split("\n")
+    # Three wrapped lines become one, and "illumi-" + "nation" one word again.
+    assert (
+        "Council engineers walked the eastern quay in March and counted ninety lamps, of which twelve no longer "
+        "lit because their illumination units had failed after the winter storms." in lines
+    )
+    assert "Repairs will start in May." in lines  # a line ending a sentence stays a line
+    assert lines[-1] == "The council will report again in the autumn."  # the second page follows the first
+
+
+def test_control_characters_follow_the_shared_text_rule() -> None:
+    """reader.pages.text is the one rule: a vertical tab or form feed separates words, other controls vanish."""
+    html = page(
+        "<title>Late\x0btrains return to the coast\x00al line</title>"
+        '<script type="application/ld+json">{"@type": "NewsArticle", "author": "Jo\x0bDoe"}</script>',
+        BODY.replace("approved a new", "approved\x0ca new").replace("late-evening", "late-\x1bevening"),
+    )
+    article = extract_html(html, "https://example.org/a")
+    assert article.title == "Late trains return to the coastal line"
+    assert "approved a new timetable" in article.text
+    assert "late-evening trains" in article.text
+    assert article.authors == ["Jo Doe"]  # JSON-LD is read from the cleaned page too
 
 
 def _garbage_inputs() -> list[bytes]:

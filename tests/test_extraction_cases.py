@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from reader.services.extraction import ExtractedArticle, extract
+from reader.extract import ExtractedArticle, extract
 from tests.conftest import SHARED
 
 EXTRACTION_KEYS = {

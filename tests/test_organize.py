@@ -13,11 +13,13 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from reader import queries
+from reader import selectors
 from reader.models import Article, ReaderPreferences, Tag
 from reader.search import search
 from reader.services import organize
-from reader.services.articles import save_urls, update_search_index
+from reader.services.preferences import set_reader_look
+from reader.pipeline.saving import save_urls
+from reader.pipeline.steps import update_search_index
 from summaries.models import Summary
 from tests.factories import add_summary, make_article
 
@@ -103,9 +105,9 @@ def test_delete_restore_resave_and_purge(alice):
 
 
 def test_reader_look_is_saved_and_clamped(alice):
-    prefs = organize.set_reader_look(user=alice, theme="sepia", font="sans", font_size="99")
+    prefs = set_reader_look(user=alice, theme="sepia", font="sans", font_size="99")
     assert (prefs.theme, prefs.font, prefs.font_size) == ("sepia", "sans", 28)
-    prefs = organize.set_reader_look(user=alice, theme="neon", font_size="x")  # unknown values change nothing
+    prefs = set_reader_look(user=alice, theme="neon", font_size="x")  # unknown values change nothing
     assert (prefs.theme, prefs.font_size) == ("sepia", 28)
 
 
@@ -136,11 +138,11 @@ def test_views_filters_and_counts(client, alice, bob):
     assert titles(client.get("/", {"site": "example.de"})) == ["Unread one"]
     assert titles(client.get("/", {"site": "eit.example.de"})) == []  # whole labels only
     assert titles(client.get("/", {"show": "all", "tag": "nosuch"})) == []
-    assert queries.view_counts(alice, queries.list_filters({"tag": "nosuch"}))["all"] == 0
+    assert selectors.view_counts(alice, selectors.list_filters({"tag": "nosuch"}))["all"] == 0
     assert titles(client.get("/", {"lang": "de", "show": "all"})) == ["Unread one"]
     assert read.title not in titles(client.get("/", {"show": "nonsense"}))  # unknown: the default view
 
-    counts = queries.view_counts(alice, queries.list_filters({}))
+    counts = selectors.view_counts(alice, selectors.list_filters({}))
     assert counts == {"unread": 3, "archived": 1, "favourites": 1, "pending": 1, "failed": 1, "all": 5}
     page = client.get("/", {"tag": "later"}).content.decode()
     # the view links keep the tag and show the counts within it
@@ -177,10 +179,10 @@ def test_sort_and_keyset_pagination_for_both_sorts(client, alice, settings):
                 break
             params = dict(pair.split("=", 1) for pair in match.group(1).replace("&amp;", "&").split("&"))
             assert params.get("sort", "saved") == sort
-        expected = queries.ordered(Article.objects.for_user(alice), sort)
+        expected = selectors.ordered(Article.objects.for_user(alice), sort)
         assert seen == [a.title for a in expected], sort
     # published: newest first, undated last
-    published = [a for a in queries.ordered(Article.objects.for_user(alice), "published")]
+    published = [a for a in selectors.ordered(Article.objects.for_user(alice), "published")]
     assert published[-1].published_at is None and published[0].published_at is not None
 
 

@@ -1,7 +1,9 @@
 """End to end: links pasted in the form become summaries through a real broker and worker process.
 
-Pages come from ``../shared`` and are served over HTTP on 127.0.0.1; the worker is a separate
-``celery worker`` process on the test database (see ``celery_worker_process`` in conftest).
+Pages are the repository's own samples (``tests/sample_pages.py``), and for the first test all the
+benchmark pages of ``../shared`` (an extra layer, skipped without it), served over HTTP on 127.0.0.1;
+the worker is a separate ``celery worker`` process on the test database (``celery_worker_process`` in
+conftest).
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from django.contrib.auth import get_user_model
 from reader.models import Article
 from summaries.models import Summary
 from tests.httpserver import HTTPTestServer
+from tests.sample_pages import FERRY
 
 pytestmark = [
     pytest.mark.e2e,
@@ -111,8 +114,8 @@ def test_bench_pages_and_seed_story_become_summaries(client, user, pages, shared
     assert story.title in page
 
 
-def test_failures_are_readable_and_spare_the_rest(client, user, pages, shared_dir, celery_worker_process):
-    good = pages.add_file("/good/seed", shared_dir / "cases" / "00-seed-paris-summit.html")
+def test_failures_are_readable_and_spare_the_rest(client, user, pages, celery_worker_process):
+    good = pages.add_file("/good/story", FERRY.source)
     missing = pages.url("/nothing-here")
     slow = pages.add(
         "/slow",
@@ -146,8 +149,8 @@ def test_failures_are_readable_and_spare_the_rest(client, user, pages, shared_di
     assert page.count(">Retry</button>") == 4
 
 
-def test_killed_worker_leaves_nothing_pending(client, user, pages, shared_dir, celery_worker_process):
-    seed = (shared_dir / "cases" / "00-seed-paris-summit.html").read_bytes()
+def test_killed_worker_leaves_nothing_pending(client, user, pages, celery_worker_process):
+    seed = FERRY.read_bytes()
     # Slow enough to be caught mid-fetch: 200 pieces, 1.5 s apart.
     url = pages.add(
         "/hang",
@@ -172,4 +175,4 @@ def test_killed_worker_leaves_nothing_pending(client, user, pages, shared_dir, c
         article.error,
         celery_worker_process.log(),
     )
-    assert article.title.startswith("26 nations")
+    assert article.title.startswith("Ferry link")

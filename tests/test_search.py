@@ -18,6 +18,7 @@ from reader.search import (
     remove_article,
     search,
 )
+from reader.search.backends import SearchBackend
 from summaries.models import Summary
 from tests.factories import add_summary, make_article
 
@@ -196,8 +197,8 @@ def test_deleted_articles_are_never_found(alice):
 
 @pytest.mark.parametrize("ids_max", [0, 2000], ids=["filters-by-exists", "filters-by-ids"])
 def test_filters_combine_with_search(alice, monkeypatch, ids_max):
-    # Both ways of applying filters (search._restriction) must find the same articles.
-    monkeypatch.setattr("reader.search.FILTERED_IDS_MAX", ids_max)
+    # Both ways of applying filters (SearchBackend.restriction) must find the same articles.
+    monkeypatch.setattr(SearchBackend, "filtered_ids_max", ids_max)
     now = timezone.now()
     unread = make(alice, title="Apples in spring", tags=["Fruit"], language="en")
     read = make(
@@ -238,6 +239,31 @@ def test_filters_combine_with_search(alice, monkeypatch, ids_max):
     assert ids("apples tag:fruit") == sorted([unread.pk, late.pk])
     parsed = search(alice, "apples is:unread").filters
     assert parsed.flags == {"unread"} and parsed.text == "apples"
+
+
+def test_filter_predicates_shared_with_the_list(alice):
+    # The QuerySet methods both the list page and the search box's filters use.
+    now = timezone.now()
+    plain = make(alice, site="example.org", language="pt", tags=["Fruit"])
+    sub = make(alice, site="news.example.org", language="pt-br", read_at=now)
+    other = make(alice, site="notexample.org", language="pty", archived_at=now, favourite=True)
+    mine = Article.objects.for_user(alice)
+
+    def ids(qs):
+        return sorted(qs.values_list("pk", flat=True))
+
+    assert ids(mine.from_sites(["example.org"])) == [plain.pk, sub.pk]
+    assert ids(mine.from_sites(["news.example.org", "notexample.org"])) == [sub.pk, other.pk]
+    assert ids(mine.in_languages(["pt"])) == [plain.pk, sub.pk]
+    assert ids(mine.in_languages(["pt-br", "pty"])) == [sub.pk, other.pk]
+    assert ids(mine.from_sites([])) == ids(mine.in_languages([])) == ids(mine.tagged([])) == []
+    fruit = Tag.objects.ids_named(alice, ["FRUIT", "nosuch"])
+    assert fruit == {"fruit": [Tag.objects.get(owner=alice, name="Fruit").pk]}
+    assert ids(mine.tagged(fruit["fruit"])) == [plain.pk]
+    # the search box's is:unread is the flag alone: an archived article is still unread
+    assert ids(mine.with_flag("unread")) == [plain.pk, other.pk]
+    assert ids(mine.with_flag("read")) == [sub.pk]
+    assert ids(mine.with_flag("archived")) == ids(mine.with_flag("favourite")) == [other.pk]
 
 
 def test_parse_query_separates_text_and_filters():
@@ -368,9 +394,7 @@ def test_search_runs_a_fixed_number_of_queries(alice, django_assert_num_queries)
 
 
 def test_common_words_rank_the_newest_matches(alice, monkeypatch):
-    import reader.search
-
-    monkeypatch.setattr(reader.search, "RANK_WINDOW", 5)
+    monkeypatch.setattr(SearchBackend, "rank_window", 5)
     old = make(alice, title="Kestrel kestrel kestrel", text="Kestrel. " + FILLER)
     newer = [make(alice, title=f"Note {i}", text="A kestrel flew by. " + FILLER) for i in range(6)]
     results = search(alice, "kestrel")

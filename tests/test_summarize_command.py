@@ -69,3 +69,12 @@ def test_unknown_algorithm_and_bad_input_are_command_errors(tmp_path: Path) -> N
         _run("--jsonl", str(bad))
     with pytest.raises(CommandError, match="cannot read"):
         _run("--jsonl", str(tmp_path / "missing.jsonl"))
+
+
+def test_edmundson_is_offered_when_the_settings_give_its_cue_words(settings) -> None:
+    with pytest.raises(CommandError, match="unknown algorithm"):
+        _run("--algorithm", "edmundson", stdin=TEXT)
+    settings.DIGEST_SUMMARY_BONUS_WORDS = ["park", "council"]
+    settings.DIGEST_SUMMARY_STIGMA_WORDS = ["café"]
+    [result] = _run("--algorithm", "edmundson", "--sentences", "2", stdin=TEXT)
+    assert len(result["sentences"]) == 2

@@ -9,15 +9,26 @@ from pathlib import Path
 
 import pytest
 
+from reader.rendering import paragraphs_with_marks
 from summaries import summarizer
 from summaries.summarizer import (
+    SummaryOptions,
     SummarySentence,
     UnknownAlgorithm,
+    algorithms,
+    available_algorithms,
+    is_heading,
     split_sentences,
     summarize,
+    sumy_classes,
 )
+from summaries.summarizer.text import language_resources, prepare
+from summaries.summarizer.tokenizers import SumyTokenizer
 
 REPO = Path(__file__).resolve().parent.parent
+# Short news articles written for these tests: a headline line, then one paragraph per line.
+FIXTURES = Path(__file__).resolve().parent / "fixtures" / "summaries"
+ARTICLES = ("harbour-ferry.txt", "comet-survey.txt", "library-hours.txt")
 
 STORY = (
     "City council approves new riverside park\n"
@@ -143,17 +154,15 @@ def test_empty_text_and_unknown_algorithm() -> None:
 
 def test_edmundson_is_offered_only_when_configured() -> None:
     assert "edmundson" not in summarizer.ALGORITHMS
+    assert "edmundson" not in available_algorithms() and "edmundson" not in available_algorithms(SummaryOptions())
     with pytest.raises(UnknownAlgorithm):
         summarize(STORY, algorithm="edmundson")
-    summarizer.configure_edmundson(["park", "council"], ["café"])
-    try:
-        assert "edmundson" in summarizer.ALGORITHMS
-        summary = summarize(STORY, algorithm="edmundson", sentences=2, max_words=None)
-        assert summary == summarizer.sumy_reference(STORY, algorithm="edmundson", sentences=2)
-        assert len(summary) == 2
-    finally:
-        summarizer.configure_edmundson([], [])
-    assert "edmundson" not in summarizer.ALGORITHMS
+    options = SummaryOptions(bonus_words=frozenset({"park", "council"}), stigma_words=frozenset({"café"}))
+    assert "edmundson" in available_algorithms(options)
+    summary = summarize(STORY, algorithm="edmundson", sentences=2, max_words=None, options=options)
+    assert summary == summarizer.sumy_reference(STORY, algorithm="edmundson", sentences=2, options=options)
+    assert len(summary) == 2
+    assert "edmundson" not in available_algorithms(SummaryOptions(bonus_words=frozenset({"park"})))
 
 
 def test_word_cap_skips_a_run_on_sentence_for_the_next_best() -> None:
@@ -164,6 +173,33 @@ def test_word_cap_skips_a_run_on_sentence_for_the_next_best() -> None:
     assert run_on in _texts(uncapped)
     assert run_on not in _texts(capped) and len(capped) == 2
     assert sum(len(s.text.split()) for s in capped) <= 40
+
+
+# Twelve words, no final punctuation: its first n words are the line under test.
+UNPUNCTUATED = "Residents ask the council to keep the old cranes on the docks"
+
+
+@pytest.mark.parametrize(
+    ("line", "heading"),
+    [
+        (" ".join(UNPUNCTUATED.split()[:9]), True),
+        (" ".join(UNPUNCTUATED.split()[:10]), False),
+        (" ".join(UNPUNCTUATED.split()[:11]), False),
+        (UNPUNCTUATED, False),
+        (" ".join(UNPUNCTUATED.split()[:9]) + ".", False),
+    ],
+)
+def test_a_line_is_a_heading_in_the_full_text_iff_it_is_never_a_summary_sentence(line: str, heading: bool) -> None:
+    # One heading rule (summaries.summarizer.text.is_heading): reader.rendering shows the line as a
+    # heading exactly when no algorithm can choose it.
+    text = STORY.replace("Related stories", line)
+    [paragraph] = [p for p in paragraphs_with_marks(text, []) if "".join(s.text for s in p.segments) == line]
+    assert paragraph.heading is heading
+    assert is_heading(line) is heading
+    every = split_sentences(text)
+    candidates = summarize(text, sentences=len(every), max_words=None)
+    assert len(candidates) < len(every)  # the headline is a heading: these are the candidates, not every line
+    assert (line in _texts(candidates)) is not heading
 
 
 @pytest.mark.parametrize(
@@ -212,9 +248,9 @@ def test_languages_summarize_without_downloads(language: str, text: str) -> None
 
 
 def test_sumy_stemmer_and_stop_words_are_used() -> None:
-    german = summarizer._language("de")
+    german = language_resources("de")
     assert german.stem("häuser") == "haus" and "und" in german.stop_words
-    assert summarizer._language("xx").stop_words == frozenset()
+    assert language_resources("xx").stop_words == frozenset()
     assert "de" in summarizer.supported_languages() and "zh" in summarizer.supported_languages()
 
 
@@ -253,15 +289,21 @@ def _bbc_articles(shared_dir: Path, count: int) -> list[tuple[str, str]]:
     return articles
 
 
-@pytest.mark.parametrize("algorithm", [a for a in summarizer.SUMY_ALGORITHMS if a != "lsa"])
-def test_same_sentences_as_sumy(shared_dir: Path, algorithm: str) -> None:
-    cases = [("", STORY), *_bbc_articles(shared_dir, 12)]
-    cases.append(
-        (
-            "",
-            "市政府周一开会讨论新公园。新公园将建在河边。公园工程明年春天开始。市民欢迎新公园的建设，希望河边的公园早日开放",
-        )
-    )
+def _fixture_articles() -> list[tuple[str, str]]:
+    articles = []
+    for name in ARTICLES:
+        title, _, body = (FIXTURES / name).read_text(encoding="utf-8").partition("\n")
+        articles.append((title, body))
+    return articles
+
+
+CHINESE = (
+    "市政府周一开会讨论新公园。新公园将建在河边。公园工程明年春天开始。市民欢迎新公园的建设，希望河边的公园早日开放"
+)
+FAST_SUMY_ALGORITHMS = [a for a in summarizer.SUMY_ALGORITHMS if a != "lsa"]
+
+
+def _assert_same_sentences_as_sumy(algorithm: str, cases: list[tuple[str, str]]) -> None:
     for title, text in cases:
         language = "zh" if "公园" in text else "en"
         for count in (1, 3, 5):
@@ -285,30 +327,55 @@ def test_same_sentences_as_sumy(shared_dir: Path, algorithm: str) -> None:
             assert ours == theirs, (algorithm, count, text[:60])
 
 
-def test_lsa_ranks_equal_sumys_svd_ranks(shared_dir: Path) -> None:
+@pytest.mark.parametrize("algorithm", FAST_SUMY_ALGORITHMS)
+def test_same_sentences_as_sumy(algorithm: str) -> None:
+    _assert_same_sentences_as_sumy(algorithm, [("", STORY), *_fixture_articles(), ("", CHINESE)])
+
+
+@pytest.mark.parametrize("algorithm", FAST_SUMY_ALGORITHMS)
+def test_same_sentences_as_sumy_on_bbc_articles(shared_dir: Path, algorithm: str) -> None:
+    _assert_same_sentences_as_sumy(algorithm, [("", STORY), *_bbc_articles(shared_dir, 12), ("", CHINESE)])
+
+
+def _assert_lsa_ranks_equal_sumys_svd_ranks(cases: list[tuple[str, str]]) -> None:
     # sumy's LSA ranks tie often (same number of distinct words); its SVD then orders ties by
     # floating-point noise, so we compare the ranks themselves.
     import numpy as np
 
-    for title, text in [("", STORY), *_bbc_articles(shared_dir, 8)]:
-        article = summarizer._prepare(text, "en", title)
-        lsa = summarizer._sumy_summarizer("lsa", article.lang)
-        document = summarizer.sumy_document(article)
+    for title, text in cases:
+        article = prepare(text, "en", title)
+        lsa = sumy_classes.sumy_summarizer("lsa", article.lang)
+        document = sumy_classes.sumy_document(article)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             matrix = lsa._compute_term_frequency(lsa._create_matrix(document, lsa._create_dictionary(document)))
         _, sigma, v = np.linalg.svd(matrix, full_matrices=False)
-        assert np.allclose(summarizer._lsa(article), lsa._compute_ranks(sigma, v))
+        assert np.allclose(algorithms.lsa(article), lsa._compute_ranks(sigma, v))
 
 
-def test_sumy_parser_with_our_tokenizer_needs_no_punkt(cases_dir: Path) -> None:
+def test_lsa_ranks_equal_sumys_svd_ranks() -> None:
+    _assert_lsa_ranks_equal_sumys_svd_ranks([("", STORY), *_fixture_articles()])
+
+
+def test_lsa_ranks_equal_sumys_svd_ranks_on_bbc_articles(shared_dir: Path) -> None:
+    _assert_lsa_ranks_equal_sumys_svd_ranks([("", STORY), *_bbc_articles(shared_dir, 8)])
+
+
+def _assert_sumy_parser_needs_no_punkt(text: str, first: str) -> None:
     from sumy.parsers.plaintext import PlaintextParser
     from sumy.summarizers.lex_rank import LexRankSummarizer
 
-    from summaries.tokenizers import SumyTokenizer
-
-    text = (cases_dir / "24-nltk-punkt-missing.txt").read_text(encoding="utf-8")
     document = PlaintextParser.from_string(text, SumyTokenizer("en")).document
     assert len(document.sentences) == 6
-    assert str(document.sentences[0]).startswith("Dr. Helen Okoro opened")
+    assert str(document.sentences[0]).startswith(first)
     assert len(LexRankSummarizer()(document, 2)) == 2
+
+
+def test_sumy_parser_with_our_tokenizer_needs_no_punkt() -> None:
+    text = (FIXTURES / "clinic-opening.txt").read_text(encoding="utf-8")
+    _assert_sumy_parser_needs_no_punkt(text, "Dr. Rosa Lindqvist opened")
+
+
+def test_sumy_parser_with_our_tokenizer_needs_no_punkt_on_the_shared_case(cases_dir: Path) -> None:
+    text = (cases_dir / "24-nltk-punkt-missing.txt").read_text(encoding="utf-8")
+    _assert_sumy_parser_needs_no_punkt(text, "Dr. Helen Okoro opened")

@@ -22,13 +22,11 @@ from django.db import IntegrityError, transaction
 from django.db.models.functions import Lower
 from django.utils import timezone
 
-from reader.models import Article, ReaderPreferences, Tag
-from reader.search import remove_article
-from reader.services.articles import update_search_index
+from reader.models import Article, Tag
+from reader.search import index_article, remove_article
 
 log = logging.getLogger(__name__)
 
-TAG_MAX_CHARS = 64  # Tag.name's max_length
 PURGE_BATCH = 500  # hard-deleted per call, so one purge never holds a long transaction
 
 
@@ -48,9 +46,13 @@ def _ids(article_ids: Iterable[int | str]) -> list[int]:
 
 
 def _reindex(article_ids: Iterable[int]) -> None:
-    """Refresh the search entries of these articles (tag names are indexed)."""
+    """Refresh the search entries of these articles (tag names are indexed). A failure is logged:
+    the change itself is saved, and ``manage.py rebuild_search_index`` repairs the index."""
     for article_id in article_ids:
-        update_search_index(article_id)
+        try:
+            index_article(article_id)
+        except Exception:
+            log.exception("Could not index article %s for search", article_id)
 
 
 def _change(user, article_ids: Iterable[int | str], only, **values) -> list[int]:
@@ -100,12 +102,12 @@ def unfavourite(*, user, article_ids: Iterable[int | str]) -> list[int]:
 
 def clean_tag_names(text: str | Iterable[str]) -> list[str]:
     """Tag names from what a person typed: split on commas, whitespace runs collapsed, at most
-    ``TAG_MAX_CHARS`` characters, duplicates (case-insensitive) dropped, order kept."""
+    ``Tag.NAME_MAX_CHARS`` characters, duplicates (case-insensitive) dropped, order kept."""
     parts = text.split(",") if isinstance(text, str) else [p for t in text for p in str(t).split(",")]
     names: list[str] = []
     seen: set[str] = set()
     for part in parts:
-        name = re.sub(r"\s+", " ", part).strip()[:TAG_MAX_CHARS].strip()
+        name = re.sub(r"\s+", " ", part).strip()[:Tag.NAME_MAX_CHARS].strip()
         if name and name.lower() not in seen:
             seen.add(name.lower())
             names.append(name)
@@ -245,31 +247,3 @@ def apply_action(*, user, action: str, article_ids: Iterable[int | str], names: 
     if action in ("tag", "untag"):
         return service(user=user, article_ids=article_ids, names=names)
     return service(user=user, article_ids=article_ids)
-
-
-FONT_SIZES = (14, 28)  # smallest and largest reader text size, CSS pixels (as the preferences form)
-
-
-@transaction.atomic
-def set_reader_look(*, user, theme: str | None = None, font: str | None = None, font_size=None) -> ReaderPreferences:
-    """Save the reader view's look for ``user``: ``theme`` (system, light, dark, sepia), ``font``
-    (serif, sans), ``font_size`` (CSS pixels, clamped to ``FONT_SIZES``). None or an unknown value
-    leaves that choice as it was. Returns the saved preferences."""
-    prefs, _ = ReaderPreferences.objects.get_or_create(user=user)
-    fields: list[str] = []
-    if theme in ReaderPreferences.Theme.values:
-        prefs.theme = theme
-        fields.append("theme")
-    if font in ReaderPreferences.Font.values:
-        prefs.font = font
-        fields.append("font")
-    try:
-        size = int(font_size) if font_size not in (None, "") else None
-    except (TypeError, ValueError):
-        size = None
-    if size is not None:
-        prefs.font_size = min(max(size, FONT_SIZES[0]), FONT_SIZES[1])
-        fields.append("font_size")
-    if fields:
-        prefs.save(update_fields=fields)
-    return prefs

@@ -33,6 +33,24 @@
     if (look.size) document.body.style.setProperty("--reader-size", look.size + "px");
   });
 
+  // A paste too large to send is not sent: the text stays in the box and the limit is said.
+  document.addEventListener("htmx:configRequest", function (event) {
+    var form = event.detail.elt;
+    if (!form || !form.dataset || !form.dataset.maxChars) return;
+    var box = form.querySelector("textarea[name=urls]");
+    var limit = parseInt(form.dataset.maxChars, 10);
+    if (!box || box.value.length <= limit) return;
+    event.preventDefault();
+    var messages = form.parentNode.querySelector(".messages");
+    if (messages) {
+      var note = document.createElement("p");
+      note.className = "msg error";
+      note.textContent = "This paste is " + box.value.length.toLocaleString("en") + " characters long; the limit is " +
+        limit.toLocaleString("en") + ". Paste fewer links at a time.";
+      messages.replaceChildren(note);
+    }
+  });
+
   // --- Selection for bulk actions -----------------------------------------------------------
   function boxes() {
     return Array.prototype.slice.call(document.querySelectorAll("input.select[form=bulk-form]"));

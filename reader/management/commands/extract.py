@@ -8,7 +8,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from reader.services.extraction import ExtractionError, extract
+from reader.extract import ExtractionError, extract
 
 
 class Command(BaseCommand):

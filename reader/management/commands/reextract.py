@@ -6,7 +6,7 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
 from reader.models import Article
-from reader.services.articles import reextract
+from reader.pipeline.saving import reextract
 
 
 class Command(BaseCommand):

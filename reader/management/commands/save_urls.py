@@ -9,8 +9,8 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
 from reader.models import Article
-from reader.queries import article_as_dict
-from reader.services.articles import save_urls
+from reader.pipeline.saving import save_urls
+from reader.selectors import article_as_dict
 
 
 class Command(BaseCommand):

@@ -6,9 +6,18 @@ import json
 import sys
 from typing import Any
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from summaries import summarizer
+
+
+def _options() -> summarizer.SummaryOptions:
+    # The same two settings reader.conf.summary_options reads; summaries imports nothing from reader.
+    return summarizer.SummaryOptions(
+        bonus_words=frozenset(settings.DIGEST_SUMMARY_BONUS_WORDS or ()),
+        stigma_words=frozenset(settings.DIGEST_SUMMARY_STIGMA_WORDS or ()),
+    )
 
 
 class Command(BaseCommand):
@@ -25,7 +34,7 @@ class Command(BaseCommand):
         parser.add_argument(
             "--algorithm",
             default=summarizer.DEFAULT_ALGORITHM,
-            help=f"one of {', '.join(summarizer.ALGORITHMS)} (default {summarizer.DEFAULT_ALGORITHM})",
+            help=f"one of {', '.join(summarizer.available_algorithms(_options()))} (default {summarizer.DEFAULT_ALGORITHM})",
         )
         parser.add_argument(
             "--sentences",
@@ -38,10 +47,10 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         algorithm = options["algorithm"].strip().lower()
-        if algorithm not in summarizer.ALGORITHMS:
-            raise CommandError(
-                f"unknown algorithm {options['algorithm']!r}; choose one of {', '.join(summarizer.ALGORITHMS)}"
-            )
+        summary_options = _options()
+        offered = summarizer.available_algorithms(summary_options)
+        if algorithm not in offered:
+            raise CommandError(f"unknown algorithm {options['algorithm']!r}; choose one of {', '.join(offered)}")
         if options["sentences"] < 1:
             raise CommandError("--sentences must be at least 1")
         stdin = options.get("stdin") or sys.stdin
@@ -52,6 +61,7 @@ class Command(BaseCommand):
                 language=language,
                 algorithm=algorithm,
                 sentences=options["sentences"],
+                options=summary_options,
             )
             return [s.text for s in chosen]
 

@@ -1,0 +1,35 @@
+"""What extraction returns (:class:`ExtractedArticle`) and the one error it raises (:class:`ExtractionError`)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+
+@dataclass
+class ExtractedArticle:
+    """What extraction found on one page.
+
+    ``published_at`` is timezone-aware and keeps the page's own UTC offset when it gave one; a
+    date without a time becomes 00:00 UTC of that date. ``text`` has one paragraph, heading,
+    list item or table row per line. ``extractor`` names the method that produced ``text``.
+    """
+
+    title: str = ""
+    authors: list[str] = field(default_factory=list)
+    published_at: datetime | None = None
+    top_image: str = ""
+    language: str = ""
+    text: str = ""
+    paywalled: bool = False
+    blocked: bool = False
+    extractor: str = ""
+
+
+class ExtractionError(Exception):
+    """Extraction could not run on this input. ``code`` is for programs, ``message`` for people."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message

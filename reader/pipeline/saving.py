@@ -1,0 +1,170 @@
+"""Where work enters the pipeline: a paste of links, a retry, a summary variant, a re-extraction.
+
+Each function writes the rows first and sends the task only after the transaction commits
+(``reader.pipeline.tasks.enqueue``), so a worker never looks for a row it cannot see.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from reader import conf
+from reader.fetch.urls import parse_urls, site_of
+from reader.models import Article
+from reader.pipeline import steps
+from reader.pipeline.tasks import enqueue, enqueue_summary
+from summaries.models import Summary
+
+Status = Article.Status
+
+# A pending summary older than this (seconds) was probably never queued (broker down): queue it again.
+STALE_PENDING_AFTER = 60
+
+
+@dataclass
+class SaveResult:
+    """What one paste did.
+
+    ``created``: new articles, in the order pasted; ``existing``: links already saved
+    (the existing articles); ``in_order``: both, in the order pasted; ``errors``:
+    ``(input, reason)`` for each piece that is not a usable http/https link.
+    """
+
+    created: list[Article] = field(default_factory=list)
+    in_order: list[Article] = field(default_factory=list)
+    existing: list[Article] = field(default_factory=list)
+    errors: list[tuple[str, str]] = field(default_factory=list)
+    # Ids of new articles whose queue message could not be sent (the broker was down): they are
+    # saved, and the sweep sends them once the broker is back.
+    unqueued: list[int] = field(default_factory=list)
+    # Why nothing was saved, when the paste as a whole was refused (too large); "" otherwise.
+    refused: str = ""
+    # Good links past DIGEST_PASTE_MAX_LINKS, not saved (left in the box to paste again).
+    over_limit: list[str] = field(default_factory=list)
+
+
+def save_urls(*, user, text: str) -> SaveResult:
+    """Save every link in a pasted blob for ``user`` and queue the new ones.
+
+    ``text`` holds one or many links separated by whitespace, newlines or commas. Links are
+    normalized to a canonical URL (tracking parameters, default port, trailing slash and plain
+    fragments dropped) and deduplicated per user. Every piece is checked before it reaches the
+    database (``reader.fetch.urls.check_url``: scheme, length, control characters, host). A paste
+    over ``DIGEST_PASTE_MAX_CHARS`` characters saves nothing (``SaveResult.refused`` says why); past
+    ``DIGEST_PASTE_MAX_LINKS`` links the rest are left in ``over_limit``. The rows are created in one
+    transaction with a fixed number of queries (one lookup of the existing links, one insert),
+    and the tasks are sent only after it commits. Never raises for bad input.
+    """
+    result = SaveResult()
+    limit = settings.DIGEST_PASTE_MAX_CHARS
+    if len(text) > limit:
+        result.refused = (
+            f"This paste is {len(text):,} characters long; the limit is {limit:,}. Paste fewer links at a time."
+        )
+        return result
+    urls, errors = parse_urls(text, conf.url_policy())
+    result.errors = list(errors)
+    most = settings.DIGEST_PASTE_MAX_LINKS
+    if len(urls) > most:
+        result.over_limit = [c.url for c in urls[most:]]
+        urls = urls[:most]
+    with transaction.atomic():
+        existing = {
+            a.canonical_url: a
+            for a in Article.objects.for_user(user).filter(canonical_url__in={c.canonical for c in urls})
+        }
+        new: dict[str, Article] = {}
+        now = timezone.now()
+        for checked in urls:
+            found = existing.get(checked.canonical)
+            if found is not None:
+                if found not in result.in_order:
+                    result.existing.append(found)
+                    result.in_order.append(found)
+            elif checked.canonical not in new:
+                new[checked.canonical] = Article(
+                    owner=user,
+                    url=checked.url,
+                    canonical_url=checked.canonical,
+                    site=site_of(checked.url),
+                    status=Status.QUEUED,
+                    status_changed_at=now,
+                )
+                result.in_order.append(new[checked.canonical])
+        result.created = _create(user, list(new.values()), result)
+        enqueue([a.pk for a in result.created], unsent=result.unqueued)
+    return result
+
+
+def _create(user, articles: list[Article], result: SaveResult) -> list[Article]:
+    """Insert ``articles`` in one statement; the ones saved by another tab at the same moment (a
+    unique-constraint race) become ``existing`` instead. Returns the articles created, in order."""
+    if not articles:
+        return []
+    try:
+        with transaction.atomic():
+            return Article.objects.bulk_create(articles)
+    except IntegrityError:
+        pass
+    created: list[Article] = []
+    for article in articles:
+        try:
+            with transaction.atomic():
+                article.save(force_insert=True)
+            created.append(article)
+        except IntegrityError:
+            found = Article.objects.for_user(user).get(canonical_url=article.canonical_url)
+            result.existing.append(found)
+            result.in_order[result.in_order.index(article)] = found
+    return created
+
+
+def retry_article(*, article: Article) -> bool:
+    """Queue a failed article again from scratch (attempts reset). Returns False if it was not failed."""
+    updated = Article.objects.filter(pk=article.pk, status=Status.FAILED).update(
+        status=Status.QUEUED,
+        error="",
+        error_code="",
+        attempts=0,
+        next_attempt_at=None,
+        status_changed_at=timezone.now(),
+        blocked=False,
+    )
+    if updated:
+        enqueue([article.pk])
+    return bool(updated)
+
+
+def request_summary(article: Article, *, algorithm: str, sentences: int) -> Summary:
+    """The summary variant for a reader: the stored row, or a new pending one queued for a worker.
+
+    Results are cached per (article, algorithm, sentence count): asking again returns the row. A
+    row pending for over ``STALE_PENDING_AFTER`` seconds (its message lost) is queued again.
+    """
+    summary, created = Summary.objects.get_or_create(
+        article=article,
+        algorithm=algorithm,
+        sentence_count=sentences,
+        defaults={"status": Summary.Status.PENDING, "language": article.language},
+    )
+    stale = timezone.now() - timedelta(seconds=STALE_PENDING_AFTER)
+    if created or (summary.status == Summary.Status.PENDING and summary.updated_at < stale):
+        if not created:
+            summary.save(update_fields=["updated_at"])  # wait a full period before asking again
+        enqueue_summary(summary.pk)
+    return summary
+
+
+def reextract(article: Article) -> bool:
+    """Run extraction and summaries again from the stored page, without fetching (``manage.py
+    reextract``); a page that now shows a bot check is queued again. Returns False when no page was
+    stored for the article (it never got that far)."""
+    stored, delay = steps.reextract(article)
+    if delay is not None:
+        enqueue([article.pk], countdown=delay)
+    return stored

@@ -1,0 +1,1 @@
+"""The pages. ``reader/urls.py`` names each view; every page works without JavaScript."""

@@ -1,0 +1,103 @@
+"""The article page (reader view, summary variants) and Retry."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.vary import vary_on_headers
+
+from reader import conf, selectors
+from reader.models import Article, ReaderPreferences
+from reader.pipeline import saving
+from reader.services import organize
+from reader.views.access import get_article_for_user, safe_next
+from reader.views.htmx import current_page, with_head
+from summaries.summarizer import MAX_SENTENCES, available_algorithms
+
+VIEWS = ("summary", "full")
+
+
+def _view_mode(request: HttpRequest) -> str:
+    view = request.GET.get("view", "summary")
+    return view if view in VIEWS else "summary"
+
+
+@login_required
+@require_GET
+@vary_on_headers("HX-Request")
+def article_detail(request: HttpRequest, article_id: int) -> HttpResponse:
+    """The article page (reader view) with its summary/full-text toggle (``?view=summary|full``).
+
+    Opening the page, or the full text anywhere, marks the article read. An htmx request gets only
+    the body fragment, swapped in place (on this page or in a list row); on this page the view and
+    the summary's ``algorithm``/``sentences`` choice go into the address, so reload and Back keep them.
+    """
+    article = get_article_for_user(request, article_id)
+    view = _view_mode(request)
+    # Back/forward to a URL this page pushed (a view or summary choice) asks htmx for the whole page.
+    fragment = bool(request.htmx) and not request.htmx.history_restore_request
+    just_read = False
+    if article.read_at is None and (view == "full" or not fragment) and article.status == Article.Status.READY:
+        just_read = bool(organize.mark_read(user=request.user, article_ids=[article.pk]))
+        article.read_at = timezone.now()
+    prefs = selectors.preferences_of(request.user)
+    chosen = "algorithm" in request.GET or "sentences" in request.GET
+    if chosen and article.status == Article.Status.READY:
+        algorithm, sentences = selectors.parse_variant(
+            request.GET.get("algorithm"), request.GET.get("sentences"), request.user
+        )
+        article.summary = saving.request_summary(article, algorithm=algorithm, sentences=sentences)
+    else:
+        selectors.attach_summaries(request.user, [article])
+        summary = article.summary
+        algorithm, sentences = (
+            (summary.algorithm, summary.sentence_count) if summary else selectors.default_variant(request.user)
+        )
+    context = {
+        "article": article,
+        "view": view,
+        "algorithm": algorithm,
+        "sentences": sentences,
+        "variant_query": f"&algorithm={algorithm}&sentences={sentences}" if chosen else "",
+        "algorithms": available_algorithms(conf.summary_options()),
+        "sentence_choices": range(1, MAX_SENTENCES + 1),
+        "compact": request.GET.get("compact") == "1",
+        "prefs": prefs,
+        "themes": ReaderPreferences.Theme.choices,
+        "fonts": ReaderPreferences.Font.choices,
+        "next_url": current_page(request) if fragment else request.get_full_path(),
+        "detail": not fragment,
+        "oob_actions": just_read and fragment,
+    }
+    if fragment:
+        response = render(request, "reader/_article_body.html", context)
+        # Read just now in a list row: the view counts change too.
+        return with_head(request, response) if just_read else response
+    context["all_tags"] = selectors.tags_of(request.user)
+    return render(request, "reader/article_detail.html", context)
+
+
+@login_required
+@require_POST
+def retry_article(request: HttpRequest, article_id: int) -> HttpResponse:
+    """Queue a failed article again; the row goes back to pending and starts the page poll."""
+    article = get_article_for_user(request, article_id)
+    if not saving.retry_article(article=article) and not request.htmx:
+        messages.info(request, "That article is not failed, so there is nothing to retry.")
+    if not request.htmx:
+        return redirect(safe_next(request))
+    article.refresh_from_db()
+    selectors.attach_summaries(request.user, [article])
+    context = {
+        "new_articles": [],
+        "article": article,
+        "poll_interval": settings.DIGEST_POLL_INTERVAL,
+        "view": "summary",
+        "next_url": current_page(request),
+    }
+    return render(request, "reader/_retry_response.html", context)

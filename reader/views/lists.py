@@ -1,0 +1,210 @@
+"""The reading list: the list page (views, filters, search, pages), saving a paste, and the poll."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.html import format_html
+from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.vary import vary_on_headers
+from django_htmx.http import HttpResponseStopPolling
+
+from reader import selectors
+from reader.models import Article
+from reader.pipeline.saving import save_urls
+from reader.search import search
+from reader.views.htmx import counts_for, current_page, fresh_head, head_context
+
+# Session key of the undo notice shown once on the next list page (no-JavaScript actions).
+NOTICE_KEY = "digest_notice"
+# Said when links were saved but the queue could not be reached (the sweep sends them later).
+QUEUE_DOWN = "The queue is not reachable right now: your links are saved and will be processed when it is back."
+# The pasted pieces that could not be saved, put back in the box after a redirect (no JavaScript).
+KEEP_TEXT_KEY = "digest_keep_text"
+
+
+def list_rows(user):
+    """``user``'s live articles as list rows: tags prefetched, never the page bodies nor the full text."""
+    return Article.objects.for_user(user).defer("text").order_by("-id").prefetch_related(selectors.tags_prefetch())
+
+
+def list_context(request: HttpRequest, params) -> dict:
+    """Everything the list region shows for the query string ``params``: rows (or search hits),
+    the cursor of the next page, view counts, tags, and the poll. A fixed number of queries."""
+    user = request.user
+    selectors.preferences_of(user)
+    filters = selectors.list_filters(params)
+    page_size = settings.DIGEST_PAGE_SIZE
+    context: dict = {
+        "filters": filters,
+        "counts": counts_for(user, filters),
+        "all_tags": selectors.tags_of(user),
+        "poll_interval": settings.DIGEST_POLL_INTERVAL,
+        "view": "summary",
+        "hits": None,
+        "next_params": "",
+        "first_page": True,
+    }
+    if filters.q:
+        try:
+            offset = max(0, int(params.get("offset", 0)))
+        except (TypeError, ValueError):
+            offset = 0
+        results = search(user, filters.search_query, limit=page_size + 1, offset=offset)
+        hits = results.hits[:page_size]
+        selectors.prefetch_tags([h.article for h in hits])
+        rows = [h.article for h in hits]
+        context.update(
+            hits=hits,
+            total=results.total,
+            first_page=offset == 0,
+            next_params=filters.params(offset=str(offset + page_size)) if len(results.hits) > page_size else "",
+        )
+    else:
+        page = selectors.article_page(user, filters, cursor=params.get("cursor", ""), size=page_size)
+        rows = page.articles
+        selectors.attach_summaries(user, rows)
+        context.update(
+            next_params=filters.params(cursor=page.next_cursor) if page.next_cursor else "",
+            first_page=not params.get("cursor"),
+        )
+    context.update(articles=rows, any_pending=any(a.is_pending for a in rows))
+    context.update(head_context(filters, context["counts"]))
+    return context
+
+
+@login_required
+@require_GET
+@vary_on_headers("HX-Request", "HX-Target")
+def index(request: HttpRequest) -> HttpResponse:
+    """The reading list: paste form, search box, views with counts, rows, ``DIGEST_PAGE_SIZE`` a page.
+
+    Query string: ``show`` (unread (default), archived, favourites, pending, failed, all), ``tag``,
+    ``site``, ``lang``, ``sort`` (saved (default), published), ``q`` (search; ranked, paged with
+    ``offset``), ``cursor`` (keyset: the sort key and id of the last row shown; ``before=<id>`` still
+    works). An htmx request aimed at ``#list-region`` (search as you type) gets only that region.
+    """
+    context = list_context(request, request.GET)
+    context["notice"] = request.session.pop(NOTICE_KEY, None)
+    context["keep_text"] = request.session.pop(KEEP_TEXT_KEY, "")
+    context["next_url"] = request.get_full_path()
+    if request.htmx and request.htmx.target == "list-region" and not request.htmx.history_restore_request:
+        return render(request, "reader/_list_region.html", context)
+    return render(request, "reader/index.html", context)
+
+
+SHOWN_ERRORS = 10
+
+
+def _over_limit_words(count: int) -> str:
+    """The sentence for ``count`` good links past the per-paste limit ("" when none)."""
+    if not count:
+        return ""
+    most = settings.DIGEST_PASTE_MAX_LINKS
+    return (
+        f"{count} more link{'s were' if count != 1 else ' was'} not saved: one paste takes at most {most}. "
+        f"{'They are' if count != 1 else 'It is'} left in the box to save next."
+    )
+
+
+def _errors_to_show(errors: list[tuple[str, str]]) -> tuple[list[tuple[str, str]], int]:
+    """The first ``SHOWN_ERRORS`` of the distinct ``(input, reason)`` pairs of a paste, and how many
+    more there are: a pasted essay must give a few readable lines, not one per word."""
+    distinct = list(dict.fromkeys(errors))
+    return distinct[:SHOWN_ERRORS], max(0, len(distinct) - SHOWN_ERRORS)
+
+
+@login_required
+@require_POST
+def save_articles(request: HttpRequest) -> HttpResponse:
+    """Save the links in form field ``urls``; bad links get a message while good ones are saved.
+
+    A single link already saved jumps to that article (without JavaScript) or names it with a link.
+    """
+    result = save_urls(user=request.user, text=request.POST.get("urls", ""))
+    errors, more_errors = _errors_to_show(result.errors)
+    # What was not saved stays in the box, to be corrected or pasted again; what was saved leaves it.
+    if result.refused:
+        keep_text = request.POST.get("urls", "")
+    else:
+        bad = list(dict.fromkeys(bad for bad, _ in result.errors))[:200]
+        keep_text = "\n".join(bad + result.over_limit)
+    over_limit = _over_limit_words(len(result.over_limit))
+    existing, more_existing = result.existing[:SHOWN_ERRORS], max(0, len(result.existing) - SHOWN_ERRORS)
+    if not request.htmx:
+        if result.refused:
+            messages.error(request, result.refused)
+        for bad, reason in errors:
+            messages.error(request, f"{bad}: {reason}")
+        if more_errors:
+            messages.error(request, f"… and {more_errors} more that are not links.")
+        if over_limit:
+            messages.error(request, over_limit)
+        if keep_text:
+            request.session[KEEP_TEXT_KEY] = keep_text
+        for article in existing:
+            url = reverse("reader:article-detail", args=[article.pk])
+            messages.info(request, format_html('Already saved: <a href="{}">{}</a>', url, article.display_title))
+        if more_existing:
+            messages.info(request, f"… and {more_existing} more already saved.")
+        if result.created:
+            messages.success(request, f"Saved {len(result.created)} link{'s' if len(result.created) != 1 else ''}.")
+        if result.unqueued:
+            messages.warning(request, QUEUE_DOWN)
+        if not (result.created or result.existing or result.errors or result.refused):
+            messages.error(request, "Paste at least one link.")
+        if len(result.existing) == 1 and not (result.created or result.errors):
+            return redirect("reader:article-detail", result.existing[0].pk)
+        return redirect("reader:index")
+    new_rows = list(reversed(result.created))  # newest first, as the list shows them
+    selectors.prefetch_tags(new_rows)
+    selectors.attach_summaries(request.user, new_rows)
+    context = {
+        "new_articles": new_rows,
+        "result": result,
+        "errors": errors,
+        "more_errors": more_errors,
+        "keep_text": keep_text,
+        "empty": not (result.created or result.existing or result.errors or result.refused),
+        "existing": existing,
+        "more_existing": more_existing,
+        "over_limit": over_limit,
+        "queue_down": QUEUE_DOWN if result.unqueued else "",
+        "poll_interval": settings.DIGEST_POLL_INTERVAL,
+        "any_pending": bool(new_rows),
+        "view": "summary",
+        "next_url": current_page(request),
+        **(fresh_head(request) if result.created else {}),
+    }
+    return render(request, "reader/_save_response.html", context)
+
+
+@login_required
+@require_GET
+def updates(request: HttpRequest) -> HttpResponse:
+    """One poll for the whole list page: out-of-band swaps for rows whose status changed.
+
+    The page sends ``seen=<id>:<status>`` for each row still pending. Rows now in another state
+    come back as out-of-band swaps. When none of them is pending any more the answer is HTTP 286,
+    which makes htmx stop polling.
+    """
+    seen: dict[int, str] = {}
+    for value in request.GET.getlist("seen"):
+        article_id, _, status = value.partition(":")
+        if article_id.isdigit():
+            seen[int(article_id)] = status
+    rows = list(list_rows(request.user).filter(pk__in=list(seen)[:500]))
+    changed = [a for a in rows if a.status != seen.get(a.pk)]
+    selectors.attach_summaries(request.user, changed)
+    still_pending = any(a.is_pending for a in rows)
+    context = {"articles": changed, "view": "summary", "next_url": current_page(request)}
+    if changed:
+        context.update(fresh_head(request))
+    response = render(request, "reader/_updates.html", context)
+    if not still_pending:
+        response.status_code = HttpResponseStopPolling.status_code
+    return response
