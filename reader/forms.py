@@ -31,4 +31,6 @@ class PreferencesForm(forms.ModelForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         algorithms = available_algorithms(conf.summary_options())
-        self.fields["summary_algorithm"].choices = [("", "Site default")] + [(a, a) for a in algorithms]
+        field = self.fields["summary_algorithm"]
+        assert isinstance(field, forms.ChoiceField)
+        field.choices = [("", "Site default")] + [(a, a) for a in algorithms]

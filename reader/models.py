@@ -8,13 +8,18 @@ from __future__ import annotations
 
 import zlib
 from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.db import connections, models
 from django.db.models import BooleanField, Q
 from django.db.models.expressions import RawSQL
+from django.db.models.functions import Lower
 
 from reader.fetch.urls import MAX_URL_LENGTH
+
+if TYPE_CHECKING:  # for the annotation only: summaries.models names reader.Article by string
+    from summaries.models import Summary
 
 
 class ArticleQuerySet(models.QuerySet):
@@ -97,7 +102,9 @@ class Article(models.Model):
     )
     url = models.URLField(max_length=MAX_URL_LENGTH, help_text="The link as pasted.")
     canonical_url = models.URLField(max_length=MAX_URL_LENGTH, help_text="Normalized URL used to find duplicates.")
-    final_url = models.URLField(max_length=MAX_URL_LENGTH, blank=True, help_text="Where the fetch ended after redirects.")
+    final_url = models.URLField(
+        max_length=MAX_URL_LENGTH, blank=True, help_text="Where the fetch ended after redirects."
+    )
     site = models.CharField(max_length=255, blank=True)
 
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.QUEUED, db_index=True)
@@ -137,7 +144,9 @@ class Article(models.Model):
     favourite = models.BooleanField(default=False)
     # Deleting keeps the row for a short undo; a deleted article's link can be saved again.
     deleted_at = models.DateTimeField(null=True, blank=True)
-    tags = models.ManyToManyField("Tag", blank=True, related_name="articles")
+    tags: models.ManyToManyField[Tag, Any] = models.ManyToManyField("Tag", blank=True, related_name="articles")
+    # The summary a page shows, put on the article by ``reader.selectors.attach_summaries`` (not a column).
+    summary: Summary | None
 
     objects = ArticleQuerySet.as_manager()
 
@@ -248,7 +257,7 @@ class Tag(models.Model):
     class Meta:
         ordering = ["name"]
         constraints = [
-            models.UniqueConstraint(models.functions.Lower("name"), "owner", name="tag_unique_name_per_owner"),
+            models.UniqueConstraint(Lower("name"), "owner", name="tag_unique_name_per_owner"),
         ]
 
     def __str__(self) -> str:
@@ -322,4 +331,3 @@ class Lock(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} until {self.expires_at}"
-

@@ -18,7 +18,7 @@ from django.db.models.functions import Lower
 
 from reader import conf
 from reader.fetch.urls import site_of
-from reader.models import FLAG_FILTERS, Article, ReaderPreferences, Tag
+from reader.models import FLAG_FILTERS, Article, ArticleQuerySet, ReaderPreferences, Tag
 from summaries.models import Summary
 from summaries.summarizer import MAX_SENTENCES, available_algorithms
 
@@ -62,7 +62,7 @@ def parse_variant(algorithm: str | None, sentences: str | int | None, user=None)
     if algorithm not in available_algorithms(conf.summary_options()):
         algorithm = default_algorithm
     try:
-        count = int(sentences) if sentences not in (None, "") else default_sentences
+        count = int(sentences) if sentences is not None and sentences != "" else default_sentences
     except (TypeError, ValueError):
         count = default_sentences
     if not 1 <= count <= MAX_SENTENCES:
@@ -243,7 +243,7 @@ def _site(value: str) -> str:
     return (site_of(value) or value.lower()) if value else ""
 
 
-def narrowed(qs: QuerySet, filters: ListFilters, user) -> QuerySet:
+def narrowed(qs: ArticleQuerySet, filters: ListFilters, user) -> ArticleQuerySet:
     """``qs`` (``user``'s articles) narrowed by tag, site (or its subdomains) and language (or its
     regional forms)."""
     if filters.tag:

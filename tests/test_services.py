@@ -76,6 +76,7 @@ def test_temporary_failure_is_retried_with_backoff_then_fails(user, http_server,
     article.refresh_from_db()
     assert article.status == Article.Status.QUEUED and article.error_code == "http_503"
     assert "Trying again in 30 seconds." in article.error
+    assert article.next_attempt_at is not None
     assert timedelta(seconds=25) < article.next_attempt_at - timezone.now() <= timedelta(seconds=30)
     tasks.process_article(article.pk)  # not due yet: nothing happens
     assert Article.objects.get(pk=article.pk).attempts == 1
@@ -174,4 +175,5 @@ def test_retry_after_from_the_site_is_honoured(user, http_server, settings):
     tasks.process_article(article.pk)
     article.refresh_from_db()
     assert "Trying again in 2 minutes." in article.error
+    assert article.next_attempt_at is not None
     assert timedelta(seconds=110) < article.next_attempt_at - timezone.now() <= timedelta(seconds=120)

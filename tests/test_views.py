@@ -82,8 +82,9 @@ def test_save_with_htmx_returns_new_rows_and_oob_form(client, alice):
 def test_rejected_pieces_stay_in_the_box_and_a_pasted_essay_gives_few_lines(client, alice):
     # htmx: the good link is saved and leaves the box; the typo stays there to be corrected
     body = client.post("/articles/", {"urls": "https://a.example.com/one htps://example.com/typo"}, **HTMX).content
-    textarea = re.search(r"<textarea[^>]*>(.*?)</textarea>", body.decode(), re.S).group(1)
-    assert textarea == "htps://example.com/typo"
+    box = re.search(r"<textarea[^>]*>(.*?)</textarea>", body.decode(), re.S)
+    assert box is not None
+    assert box.group(1) == "htps://example.com/typo"
     # without JavaScript: the same, after the redirect
     page = client.post("/articles/", {"urls": "htps://example.com/typo2"}, follow=True).content.decode()
     assert re.search(r"<textarea[^>]*>htps://example.com/typo2</textarea>", page)

@@ -28,10 +28,11 @@ LEASE_SECONDS = 6
 
 
 @pytest.fixture
-def lone_worker(broker, django_db_setup, django_db_blocker, tmp_path, monkeypatch):
+def lone_worker(broker, django_db_setup, django_db_blocker, tmp_path):
     """A worker without beat on a queue of its own, with a short lease and no sweep to speak of."""
     queue = broker["queue"] + "-lone"
-    monkeypatch.setattr(app.conf, "task_default_queue", queue)
+    default_queue = app.conf.task_default_queue
+    app.conf.task_default_queue = queue
     with django_db_blocker.unblock():
         url = database_url_for_worker()
     worker = WorkerProcess(
@@ -44,9 +45,11 @@ def lone_worker(broker, django_db_setup, django_db_blocker, tmp_path, monkeypatc
     worker.start()
     yield worker
     worker.stop()
+    app.conf.task_default_queue = default_queue
 
 
 def _pool_processes(worker: WorkerProcess) -> list[int]:
+    assert worker.proc is not None
     out = subprocess.run(["pgrep", "-P", str(worker.proc.pid)], capture_output=True, text=True).stdout
     return [int(pid) for pid in out.split()]
 
@@ -58,7 +61,11 @@ def test_a_killed_pool_process_is_taken_over_when_its_lease_lapses(client, lone_
     with HTTPTestServer() as server:
         # Slow enough to be caught mid-fetch: 200 pieces, 1.5 s apart.
         url = server.add(
-            FERRY.path, page, headers={"Content-Type": "text/html"}, chunk_bytes=max(1, len(page) // 200), interval_s=1.5
+            FERRY.path,
+            page,
+            headers={"Content-Type": "text/html"},
+            chunk_bytes=max(1, len(page) // 200),
+            interval_s=1.5,
         )
         client.post("/articles/", {"urls": url})
         article = Article.objects.get(owner=user)

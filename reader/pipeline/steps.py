@@ -229,9 +229,8 @@ def extract_and_summarize(article: Article, *, body: bytes, content_type: str, c
         _fail(article, "no_text", "No article text was found on this page.", paywalled=extracted.paywalled)
         return None
     published = extracted.published_at
-    offset = None
-    if published is not None and published.utcoffset() is not None:
-        offset = int(published.utcoffset().total_seconds() // 60)
+    shift = published.utcoffset() if published is not None else None
+    offset = int(shift.total_seconds() // 60) if shift is not None else None
     fields = {
         "title": extracted.title[:2000],
         "authors": extracted.authors,

@@ -104,7 +104,10 @@ def _send(task: Task, args: tuple, countdown: float | None) -> bool:
     # Not Celery's apply_async_on_commit: a broker error there would escape into the request that
     # committed (an HTTP 500 after the save succeeded). Here it is logged and the row waits.
     try:
-        task.apply_async(args, countdown=countdown, retry=False)
+        if countdown is None:
+            task.apply_async(args, retry=False)
+        else:
+            task.apply_async(args, countdown=countdown, retry=False)
     except Exception:  # kombu raises many kinds of OperationalError; the row is safe either way
         log.exception("Could not enqueue %s%r; the sweep will send it", task.name, args)
         return False

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import timedelta
 
 from django.conf import settings
@@ -107,7 +107,7 @@ def clean_tag_names(text: str | Iterable[str]) -> list[str]:
     names: list[str] = []
     seen: set[str] = set()
     for part in parts:
-        name = re.sub(r"\s+", " ", part).strip()[:Tag.NAME_MAX_CHARS].strip()
+        name = re.sub(r"\s+", " ", part).strip()[: Tag.NAME_MAX_CHARS].strip()
         if name and name.lower() not in seen:
             seen.add(name.lower())
             names.append(name)
@@ -224,7 +224,7 @@ def purge_deleted(*, user=None, older_than: float | None = None) -> int:
 
 
 # The action names the views accept, each with the service doing it and the one undoing it.
-ACTIONS = {
+ACTIONS: dict[str, tuple[Callable[..., list[int]], str]] = {
     "read": (mark_read, "unread"),
     "unread": (mark_unread, "read"),
     "archive": (archive, "unarchive"),

@@ -2,12 +2,22 @@
 
 from __future__ import annotations
 
+from django.contrib.auth.models import User
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
+from django_htmx.middleware import HtmxDetails
 
 from reader.models import Article
+
+
+class AuthedRequest(HttpRequest):
+    """A request to a page behind ``@login_required``, as django-htmx's middleware leaves it: for
+    the type checker, which cannot see either (``request.htmx`` is falsy off htmx)."""
+
+    htmx: HtmxDetails
+    user: User  # narrowed from User | AnonymousUser by @login_required
 
 
 def get_article_for_user(request: HttpRequest, article_id: int) -> Article:

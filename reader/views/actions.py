@@ -6,7 +6,7 @@ from urllib.parse import urlsplit
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse, QueryDict
+from django.http import Http404, HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
@@ -16,7 +16,7 @@ from reader import selectors
 from reader.models import Article
 from reader.search import parse_query
 from reader.services import organize
-from reader.views.access import safe_next
+from reader.views.access import AuthedRequest, safe_next
 from reader.views.htmx import TAG_CHANGING, with_head, with_tag_names
 from reader.views.lists import NOTICE_KEY, list_context, list_rows
 
@@ -46,7 +46,7 @@ def _notice(action: str, ids: list[int], names: str, title: str = "") -> dict:
     }
 
 
-def _still_listed(request: HttpRequest, article: Article, next_url: str) -> bool:
+def _still_listed(request: AuthedRequest, article: Article, next_url: str) -> bool:
     """Whether ``article`` still belongs on the list page ``next_url`` (True for any other page)."""
     parts = urlsplit(next_url)
     if parts.path != reverse("reader:index"):
@@ -77,7 +77,7 @@ def _can_leave(action: str, next_url: str) -> bool:
 
 @login_required
 @require_POST
-def article_action(request: HttpRequest, article_id: int, action: str) -> HttpResponse:
+def article_action(request: AuthedRequest, article_id: int, action: str) -> HttpResponse:
     """``POST /articles/<id>/<action>/``: one of ``organize.ACTIONS`` (read, unread, archive,
     unarchive, favourite, unfavourite, delete, restore, tag, untag) on one article.
 
@@ -106,7 +106,7 @@ def article_action(request: HttpRequest, article_id: int, action: str) -> HttpRe
 
 
 def _article_action_fragment(
-    request: HttpRequest, article: Article, action: str, next_url: str, notice: dict
+    request: AuthedRequest, article: Article, action: str, next_url: str, notice: dict
 ) -> HttpResponse:
     """What htmx swaps in after ``action`` on ``article``: its row, its tags or actions, or an undo notice."""
     article = Article.objects.filter(owner=request.user).prefetch_related(selectors.tags_prefetch()).get(pk=article.pk)
@@ -132,7 +132,7 @@ def _article_action_fragment(
 
 @login_required
 @require_POST
-def bulk_action(request: HttpRequest) -> HttpResponse:
+def bulk_action(request: AuthedRequest) -> HttpResponse:
     """``POST /articles/bulk/``: ``action`` (see ``article_action``) on the selected ``ids``.
 
     Also what every "Undo" posts. With htmx aimed at ``#list-region`` the answer is the list region

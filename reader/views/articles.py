@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
@@ -15,14 +15,14 @@ from reader import conf, selectors
 from reader.models import Article, ReaderPreferences
 from reader.pipeline import saving
 from reader.services import organize
-from reader.views.access import get_article_for_user, safe_next
+from reader.views.access import AuthedRequest, get_article_for_user, safe_next
 from reader.views.htmx import current_page, with_head
 from summaries.summarizer import MAX_SENTENCES, available_algorithms
 
 VIEWS = ("summary", "full")
 
 
-def _view_mode(request: HttpRequest) -> str:
+def _view_mode(request: AuthedRequest) -> str:
     view = request.GET.get("view", "summary")
     return view if view in VIEWS else "summary"
 
@@ -30,7 +30,7 @@ def _view_mode(request: HttpRequest) -> str:
 @login_required
 @require_GET
 @vary_on_headers("HX-Request")
-def article_detail(request: HttpRequest, article_id: int) -> HttpResponse:
+def article_detail(request: AuthedRequest, article_id: int) -> HttpResponse:
     """The article page (reader view) with its summary/full-text toggle (``?view=summary|full``).
 
     Opening the page, or the full text anywhere, marks the article read. An htmx request gets only
@@ -84,7 +84,7 @@ def article_detail(request: HttpRequest, article_id: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def retry_article(request: HttpRequest, article_id: int) -> HttpResponse:
+def retry_article(request: AuthedRequest, article_id: int) -> HttpResponse:
     """Queue a failed article again; the row goes back to pending and starts the page poll."""
     article = get_article_for_user(request, article_id)
     if not saving.retry_article(article=article) and not request.htmx:

@@ -5,14 +5,15 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from django.http import HttpRequest, HttpResponse, QueryDict
+from django.http import HttpResponse, QueryDict
 from django.template.loader import render_to_string
 from django.urls import reverse
 
 from reader import selectors
+from reader.views.access import AuthedRequest
 
 
-def current_page(request: HttpRequest) -> str:
+def current_page(request: AuthedRequest) -> str:
     """The page to come back to after a form: the page htmx was on, else this request's own page."""
     if request.htmx and request.htmx.current_url_abs_path:
         return request.htmx.current_url_abs_path
@@ -60,7 +61,7 @@ def head_context(filters: selectors.ListFilters, counts: dict[str, int] | None) 
     }
 
 
-def fresh_head(request: HttpRequest) -> dict:
+def fresh_head(request: AuthedRequest) -> dict:
     """The list head of the page htmx is on, with up-to-date counts (one query); {} off the list page."""
     parts = urlsplit(current_page(request))
     if parts.path != reverse("reader:index"):
@@ -69,7 +70,7 @@ def fresh_head(request: HttpRequest) -> dict:
     return {"head": head_context(filters, counts_for(request.user, filters))}
 
 
-def with_head(request: HttpRequest, response: HttpResponse) -> HttpResponse:
+def with_head(request: AuthedRequest, response: HttpResponse) -> HttpResponse:
     """Append the list head, with fresh counts, as an out-of-band swap (htmx on the list page only)."""
     head = fresh_head(request)
     if head:
@@ -83,7 +84,7 @@ def with_head(request: HttpRequest, response: HttpResponse) -> HttpResponse:
 TAG_CHANGING = frozenset({"tag", "untag", "delete", "restore"})
 
 
-def with_tag_names(request: HttpRequest, response: HttpResponse, next_url: str) -> HttpResponse:
+def with_tag_names(request: AuthedRequest, response: HttpResponse, next_url: str) -> HttpResponse:
     """Append the tag suggestions (and on the list page its tag links) as out-of-band swaps, so a
     tag just made is offered at once and a tag just emptied is gone (one query)."""
     context = {"all_tags": selectors.tags_of(request.user), "tags_oob": True}

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.html import format_html
@@ -17,6 +17,7 @@ from reader import selectors
 from reader.models import Article
 from reader.pipeline.saving import save_urls
 from reader.search import search
+from reader.views.access import AuthedRequest
 from reader.views.htmx import counts_for, current_page, fresh_head, head_context
 
 # Session key of the undo notice shown once on the next list page (no-JavaScript actions).
@@ -32,7 +33,7 @@ def list_rows(user):
     return Article.objects.for_user(user).defer("text").order_by("-id").prefetch_related(selectors.tags_prefetch())
 
 
-def list_context(request: HttpRequest, params) -> dict:
+def list_context(request: AuthedRequest, params) -> dict:
     """Everything the list region shows for the query string ``params``: rows (or search hits),
     the cursor of the next page, view counts, tags, and the poll. A fixed number of queries."""
     user = request.user
@@ -80,7 +81,7 @@ def list_context(request: HttpRequest, params) -> dict:
 @login_required
 @require_GET
 @vary_on_headers("HX-Request", "HX-Target")
-def index(request: HttpRequest) -> HttpResponse:
+def index(request: AuthedRequest) -> HttpResponse:
     """The reading list: paste form, search box, views with counts, rows, ``DIGEST_PAGE_SIZE`` a page.
 
     Query string: ``show`` (unread (default), archived, favourites, pending, failed, all), ``tag``,
@@ -120,7 +121,7 @@ def _errors_to_show(errors: list[tuple[str, str]]) -> tuple[list[tuple[str, str]
 
 @login_required
 @require_POST
-def save_articles(request: HttpRequest) -> HttpResponse:
+def save_articles(request: AuthedRequest) -> HttpResponse:
     """Save the links in form field ``urls``; bad links get a message while good ones are saved.
 
     A single link already saved jumps to that article (without JavaScript) or names it with a link.
@@ -131,8 +132,8 @@ def save_articles(request: HttpRequest) -> HttpResponse:
     if result.refused:
         keep_text = request.POST.get("urls", "")
     else:
-        bad = list(dict.fromkeys(bad for bad, _ in result.errors))[:200]
-        keep_text = "\n".join(bad + result.over_limit)
+        pieces = list(dict.fromkeys(bad for bad, _ in result.errors))[:200]
+        keep_text = "\n".join(pieces + result.over_limit)
     over_limit = _over_limit_words(len(result.over_limit))
     existing, more_existing = result.existing[:SHOWN_ERRORS], max(0, len(result.existing) - SHOWN_ERRORS)
     if not request.htmx:
@@ -185,7 +186,7 @@ def save_articles(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_GET
-def updates(request: HttpRequest) -> HttpResponse:
+def updates(request: AuthedRequest) -> HttpResponse:
     """One poll for the whole list page: out-of-band swaps for rows whose status changed.
 
     The page sends ``seen=<id>:<status>`` for each row still pending. Rows now in another state

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 from django_htmx.http import trigger_client_event
@@ -12,13 +12,13 @@ from django_htmx.http import trigger_client_event
 from reader.forms import PreferencesForm
 from reader.models import ReaderPreferences
 from reader.services.preferences import set_reader_look
-from reader.views.access import safe_next
+from reader.views.access import AuthedRequest, safe_next
 from reader.views.htmx import current_page
 
 
 @login_required
 @require_POST
-def reader_look(request: HttpRequest) -> HttpResponse:
+def reader_look(request: AuthedRequest) -> HttpResponse:
     """``POST /preferences/reader/``: the reader view's quick controls (``theme``, ``font``, ``font_size``;
     each optional). Saved for the person. htmx gets the controls again plus an ``HX-Trigger`` event
     ``digest:look`` carrying the new values, which digest.js applies to the page at once."""
@@ -42,7 +42,7 @@ def reader_look(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def preferences(request: HttpRequest) -> HttpResponse:
+def preferences(request: AuthedRequest) -> HttpResponse:
     """The person's default summary (algorithm, length) and reader look (theme, font, size)."""
     prefs, _ = ReaderPreferences.objects.get_or_create(user=request.user)
     form = PreferencesForm(request.POST or None, instance=prefs)
