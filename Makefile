@@ -9,7 +9,7 @@ DEV_STAMP := $(VENV)/.installed-dev-$(shell cat requirements.txt requirements-no
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install install-dev run test lint screenshots bench-extraction bench-summarization bench-pipeline bench-web clean
+.PHONY: install install-dev run serve test lint screenshots bench-extraction bench-summarization bench-pipeline bench-web bench-limits clean
 
 $(STAMP): requirements.txt requirements-nodeps.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -41,6 +41,14 @@ run: install var/secret_key
 	DEBUG=1 SECRET_KEY="$$(cat var/secret_key)" $(BIN)/python manage.py ensure_admin
 	DEBUG=1 SECRET_KEY="$$(cat var/secret_key)" HOST=$(HOST) PORT=$(PORT) $(BIN)/python manage.py rundigest
 
+# Production mode (README, "Production"): gunicorn, DEBUG off, hashed static files, a worker with beat.
+# ALLOWED_HOSTS must be set; the secret is SECRET_KEY or SECRET_KEY_FILE, else the one in var/secret_key.
+SERVE_SECRET = $(if $(SECRET_KEY)$(SECRET_KEY_FILE),,SECRET_KEY_FILE=$(CURDIR)/var/secret_key)
+serve: install var/secret_key
+	$(SERVE_SECRET) $(BIN)/python manage.py migrate --noinput
+	$(SERVE_SECRET) $(BIN)/python manage.py ensure_admin
+	$(SERVE_SECRET) HOST=$(HOST) PORT=$(PORT) $(BIN)/python manage.py rundigest --production
+
 # The whole suite, against DATABASE_URL/REDIS_URL when set, else SQLite and the private Redis.
 test: install-dev
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
@@ -50,6 +58,7 @@ lint: install-dev
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	SECRET_KEY=lint $(BIN)/mypy .
+	$(BIN)/hadolint Dockerfile
 
 # Refresh the README's pictures: the browser tests save their screenshots in docs/screenshots/
 # (otherwise they go to a temporary folder).
@@ -68,6 +77,10 @@ bench-pipeline: install-dev
 
 bench-web: install-dev
 	SECRET_KEY=bench $(BIN)/python -m bench.web
+
+# The summarizer on the longest texts it can be given (one 50,000-word line, the caps); no Django.
+bench-limits: install-dev
+	$(BIN)/python -m bench.limits
 
 clean:
 	rm -rf $(VENV) staticfiles .pytest_cache .mypy_cache .ruff_cache

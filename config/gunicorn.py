@@ -17,10 +17,14 @@ workers = settings.DIGEST_WEB_WORKERS
 # paste) then does not hold a whole process while the list pages poll for updates.
 threads = settings.DIGEST_WEB_THREADS
 timeout = settings.DIGEST_WEB_TIMEOUT
-graceful_timeout = settings.DIGEST_WEB_TIMEOUT
+# Seconds in-flight requests get to finish on SIGTERM: below rundigest's STOP_TIMEOUT and Docker's 10 s.
+graceful_timeout = 8
 # Replaces gunicorn's logging setup with Digest's (settings.LOGGING names gunicorn's two loggers).
 logconfig_dict = settings.LOGGING
 accesslog = "-"
+# gunicorn's runtime control socket lives in the home folder, one path for every instance on the machine;
+# Digest does not use it.
+control_socket_disable = True
 # The time and the logger come from LOGGING's format; %(M)s is the request's duration in milliseconds.
 access_log_format = '%(h)s "%(r)s" %(s)s %(B)s %(M)sms'
 # gunicorn's worker heartbeat file: in memory where /dev/shm exists (a container's /tmp may be on a slow disk).

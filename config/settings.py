@@ -221,6 +221,8 @@ AXES_LOCKOUT_CALLABLE = "reader.views.login.locked_out"
 AXES_CLIENT_IP_CALLABLE = "reader.views.login.client_address"
 # Only failures are stored (what the lock needs), not a log of every successful sign-in.
 AXES_DISABLE_ACCESS_LOG = True
+# No start-up banner on every command; failures are still logged (logger "axes"), names and addresses masked.
+AXES_VERBOSE = False
 
 # --- Production web server (gunicorn: config/gunicorn.py, `manage.py rundigest --production`) ----
 DIGEST_WEB_WORKERS = env.int("DIGEST_WEB_WORKERS", default=2)  # processes
@@ -240,6 +242,8 @@ LOGGING = {
     "loggers": {
         "gunicorn.error": {"handlers": ["console"], "level": LOG_LEVEL, "propagate": False},
         "gunicorn.access": {"handlers": ["console"], "level": "INFO", "propagate": False},
+        # Failed sign-ins and lockouts are warnings; django-axes says three INFO lines at every sign-in.
+        "axes": {"level": "WARNING"},
     },
 }
 
@@ -253,7 +257,21 @@ REDIS_URL = env_or_file("REDIS_URL") or f"redis+socket://{DIGEST_PRIVATE_REDIS_S
 CELERY_BROKER_URL = REDIS_URL
 CELERY_WORKER_LOG_FORMAT = LOG_FORMAT
 CELERY_WORKER_TASK_LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(task_name)s[%(task_id)s] %(message)s"
-CELERY_TASK_DEFAULT_QUEUE = env.str("DIGEST_QUEUE", default="digest")
+# Two queues (reader/pipeline/tasks.py). Fetching waits on the network: DIGEST_FETCH_QUEUE, served by a
+# worker with a thread pool of DIGEST_FETCH_CONCURRENCY downloads at once. Extraction, summaries and the
+# sweep use the CPU: DIGEST_QUEUE (the default queue, the name every message had before the split),
+# served by DIGEST_WORKER_CONCURRENCY processes, one per core. Give both the same name to run one worker
+# for both (`rundigest --single-queue`). Throughput measured in bench/README.md (Pipeline).
+DIGEST_QUEUE = env.str("DIGEST_QUEUE", default="digest")
+DIGEST_FETCH_QUEUE = env.str("DIGEST_FETCH_QUEUE", default="digest-fetch")
+DIGEST_WORKER_CONCURRENCY = env.int("DIGEST_WORKER_CONCURRENCY", default=2)
+DIGEST_FETCH_CONCURRENCY = env.int("DIGEST_FETCH_CONCURRENCY", default=16)
+# Per-site politeness, shared by every fetch worker through the broker's Redis: at most this many
+# fetches to one host at once, and this many seconds between the starts of two (0 turns either off).
+DIGEST_FETCH_PER_HOST = env.int("DIGEST_FETCH_PER_HOST", default=2)
+DIGEST_FETCH_HOST_INTERVAL = env.float("DIGEST_FETCH_HOST_INTERVAL", default=1.0)  # seconds
+CELERY_TASK_DEFAULT_QUEUE = DIGEST_QUEUE
+CELERY_TASK_ROUTES = {"reader.tasks.process_article": {"queue": DIGEST_FETCH_QUEUE}}
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
@@ -309,6 +327,9 @@ DIGEST_PAGE_SIZE = env.int("DIGEST_PAGE_SIZE", default=30)
 # larger paste saves nothing and says so). The request limit leaves room for URL-encoding (a
 # non-ASCII character takes up to 12 bytes), so an oversized paste reaches the view and gets a
 # readable answer instead of Django's bare 400.
+# Summary variants one person may have computing at once (opening an article page with
+# ?algorithm=&sentences= starts one: a GET, so it is capped).
+DIGEST_MAX_PENDING_VARIANTS = env.int("DIGEST_MAX_PENDING_VARIANTS", default=4)
 DIGEST_PASTE_MAX_LINKS = env.int("DIGEST_PASTE_MAX_LINKS", default=500)
 DIGEST_PASTE_MAX_CHARS = env.int("DIGEST_PASTE_MAX_CHARS", default=1_000_000)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 12 * DIGEST_PASTE_MAX_CHARS + 65536  # bytes

@@ -1,4 +1,4 @@
-"""URL configuration: the reader, sign-in and password change under /accounts/, and the admin.
+"""URL configuration: the reader, sign-in and password change under /accounts/, the admin, and /healthz.
 
 No password-reset pages: Digest sends no mail. A forgotten password is reset by an admin
 (``manage.py changepassword NAME``, or the admin site), as README says.
@@ -7,6 +7,8 @@ No password-reset pages: Digest sends no mail. A forgotten password is reset by 
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
+
+from reader.views import health
 
 urlpatterns = [
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
@@ -18,6 +20,7 @@ urlpatterns = [
         name="password_change_done",
     ),
     path("admin/", admin.site.urls),
+    path("healthz", health.healthz, name="healthz"),
     path("", include("reader.urls")),
 ]
 

@@ -2,6 +2,8 @@
 
 ``playwright install`` cannot download browsers here, so the tests drive ``/usr/bin/chromium``.
 Without it, browser tests are skipped, unless ``DIGEST_REQUIRE_BROWSER=1`` (CI), where it fails.
+``page.wait_for_function`` takes an arrow function (``"() => ..."``): Playwright evaluates a bare
+expression with ``eval`` while it polls, which the pages' Content-Security-Policy refuses.
 """
 
 from __future__ import annotations

@@ -23,7 +23,7 @@ pytestmark = [
 def wait_for_htmx(page) -> None:
     """Wait until htmx has swapped, settled and wired up the content it last put in (as a person would)."""
     page.wait_for_function(
-        "document.querySelectorAll('.htmx-request, .htmx-swapping, .htmx-settling, .htmx-added').length === 0"
+        "() => document.querySelectorAll('.htmx-request, .htmx-swapping, .htmx-settling, .htmx-added').length === 0"
     )
     page.wait_for_timeout(100)
 
@@ -62,7 +62,7 @@ def test_paste_two_links_and_toggle(live_server, pages, celery_worker_process, s
 
         # both summaries arrive through the single poll, without a reload
         page.wait_for_function(
-            "document.querySelectorAll('article.row.status-ready ol.summary li').length >= 5",
+            "() => document.querySelectorAll('article.row.status-ready ol.summary li').length >= 5",
             timeout=90_000,
         )
         assert page.evaluate("window.__sameDocument") is True
@@ -119,11 +119,11 @@ def test_switch_algorithm_and_jump_to_sentence(live_server, pages, celery_worker
 
         # another algorithm and length: computed by the worker, swapped in after a pending state
         page.select_option("select[name=sentences]", "2")
-        page.wait_for_function("document.querySelectorAll('ol.summary li').length === 2", timeout=30_000)
+        page.wait_for_function("() => document.querySelectorAll('ol.summary li').length === 2", timeout=30_000)
         wait_for_htmx(page)
         page.select_option("select[name=algorithm]", "luhn")
         page.wait_for_function(
-            "document.querySelector('.article-body .pending') === null && "
+            "() => document.querySelector('.article-body .pending') === null && "
             "document.querySelector('select[name=algorithm]').value === 'luhn' && "
             "document.querySelector('.article-body').getAttribute('hx-get') === null && "
             "document.querySelectorAll('ol.summary li a[href*=luhn]').length === 2",

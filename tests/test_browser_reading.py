@@ -127,7 +127,7 @@ def test_search_as_you_type(live_server, reader_user, screenshots_dir):
         assert page.locator("article.row").count() == 4
         page.evaluate("window.__sameDocument = true")
         page.locator("#q").press_sequentially("glacie", delay=60)
-        page.wait_for_function("document.querySelectorAll('article.row').length === 1")
+        page.wait_for_function("() => document.querySelectorAll('article.row').length === 1")
         wait_for_htmx(page)
         row = page.locator("article.row")
         assert "Glaciers in the Alps" in row.locator("h2").inner_text()
@@ -145,7 +145,7 @@ def test_search_as_you_type(live_server, reader_user, screenshots_dir):
         page.fill("#q", "science tag:climate")
         page.locator("#q").dispatch_event("input")
         page.wait_for_function(
-            "document.querySelectorAll('article.row').length === 1 && !document.querySelector('#empty-list:not([hidden])')"
+            "() => document.querySelectorAll('article.row').length === 1 && !document.querySelector('#empty-list:not([hidden])')"
         )
         assert "Glaciers" in page.locator("article.row h2").inner_text()
         page.screenshot(path=str(screenshots_dir / "search.png"))
@@ -202,7 +202,7 @@ def test_archive_with_undo_and_delete_with_undo(live_server, reader_user, screen
         assert page.locator("article.row").count() == 1
         assert "Archived 2 articles." in page.locator("#notice").inner_text()
         page.locator("#notice").get_by_role("button", name="Undo").click()
-        page.wait_for_function("document.querySelectorAll('article.row').length === 3")
+        page.wait_for_function("() => document.querySelectorAll('article.row').length === 3")
         assert Article.objects.filter(owner=reader_user, archived_at__isnull=False).count() == 0
 
 
@@ -226,7 +226,7 @@ def test_a_new_tag_is_offered_and_linked_at_once(live_server, reader_user):
 
         # removing it from its only article removes it everywhere
         page.locator(f"#article-{first.pk}-tags").get_by_role("button", name="Remove tag glacier trip").click()
-        page.wait_for_function("document.querySelector('#tag-names option[value=\"glacier trip\"]') === null")
+        page.wait_for_function("() => document.querySelector('#tag-names option[value=\"glacier trip\"]') === null")
         wait_for_htmx(page)
         assert page.locator("#tag-list a", has_text="#glacier trip").count() == 0
         assert page.locator("#tag-list a", has_text="#climate").count() == 1
@@ -323,14 +323,16 @@ def test_reader_view_toggle_look_and_dark_mode(live_server, reader_user, screens
         # quick controls: dark theme, sans font, larger text, saved for the person
         light = page.evaluate("getComputedStyle(document.body).backgroundColor")
         page.locator(".reader-controls label", has_text="Dark").click()
-        page.wait_for_function("document.body.dataset.theme === 'dark'")
+        page.wait_for_function("() => document.body.dataset.theme === 'dark'")
         wait_for_htmx(page)
         assert page.evaluate("getComputedStyle(document.body).backgroundColor") != light
         page.locator(".reader-controls label", has_text="Sans").click()
-        page.wait_for_function("document.body.dataset.font === 'sans'")
+        page.wait_for_function("() => document.body.dataset.font === 'sans'")
         wait_for_htmx(page)
         page.get_by_role("button", name="Larger text").click()
-        page.wait_for_function("document.body.style.getPropertyValue('--reader-size') === '20px'")
+        page.wait_for_function(
+            "() => getComputedStyle(document.body).getPropertyValue('--reader-size').trim() === '20px'"
+        )
         wait_for_htmx(page)
         prefs = ReaderPreferences.objects.get(user=reader_user)
         assert (prefs.theme, prefs.font, prefs.font_size) == ("dark", "sans", 20)

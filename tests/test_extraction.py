@@ -1,20 +1,21 @@
-"""Article extraction: metadata rules, text structure, the extractor combination, robustness."""
+"""Article extraction: text structure, the extractor combination, page states, robustness, language
+and writing direction. The metadata rules are in ``test_extraction_metadata``; the shared cases in
+``test_extraction_cases``."""
 
 from __future__ import annotations
 
 import io
 import random
 import re
-from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
+from urllib.parse import urljoin
 
 import pytest
 
 from bench.extraction import EMPTY_WORDS, aggregate, load_pages, score, tp_fp_fn
 from reader.extract import ExtractedArticle, ExtractionError, extract, extract_html
 from reader.extract.ensemble import combine
-from reader.extract.language import detect_language
-from reader.extract.metadata.dates import parse_date
+from reader.extract.language import detect_language, text_direction
 
 FIXTURES = Path(__file__).parent / "fixtures" / "extract"
 
@@ -30,143 +31,6 @@ BODY = (
 
 def page(head: str = "", body: str = BODY, *, lang: str = "en") -> str:
     return f'<!DOCTYPE html><html lang="{lang}"><head><meta charset="utf-8">{head}</head><body>{body}</body></html>'
-
-
-# --- titles -------------------------------------------------------------------------------------
-
-
-def test_title_drops_site_name_given_by_og_site_name() -> None:
-    html = page(
-        "<title>Late trains return to the coastal line - Harbour Gazette</title>"
-        '<meta property="og:site_name" content="Harbour Gazette">',
-        "<article>" + BODY + "</article>",
-    )
-    assert extract_html(html, "https://gazette.example.com/x").title == "Late trains return to the coastal line"
-
-
-def test_title_keeps_a_dash_that_belongs_to_the_headline() -> None:
-    html = page(
-        "<title>Harbour Board - Annual Timetable Review</title>",
-        "<h1>Harbour Board - Annual Timetable Review</h1>" + BODY,
-    )
-    assert extract_html(html, "https://gazette.example.com/x").title == "Harbour Board - Annual Timetable Review"
-
-
-def test_title_drops_site_name_matching_the_domain() -> None:
-    html = page("<title>Late trains return to the coastal line | Harbour Gazette 24</title>")
-    title = extract_html(html, "https://harbourgazette24.example.com/trains").title
-    assert title == "Late trains return to the coastal line"
-
-
-def test_title_drops_cjk_section_suffix() -> None:
-    html = page(
-        "<title>城市公园将增设夜间跑道照明_本地新闻</title>",
-        "<p>市园林部门表示，滨江公园的环形跑道将在下个月安装新的照明设备。</p>",
-        lang="zh",
-    )
-    assert extract_html(html, "https://news.example.cn/a.html").title == "城市公园将增设夜间跑道照明"
-
-
-def test_title_drops_leading_section_label_and_decodes_entities() -> None:
-    html = page('<meta property="og:title" content="Opinion | Tom &amp; Jerry&#x27;s long night">')
-    assert extract_html(html, "https://example.org/a").title == "Tom & Jerry's long night"
-
-
-def test_title_prefers_metadata_that_agrees_with_the_visible_headline() -> None:
-    html = page(
-        '<script type="application/ld+json">{"@type": "NewsArticle", "headline": "SEO headline for trains"}</script>'
-        '<meta property="og:title" content="Late trains return to the coastal line">',
-        "<h1>Late trains return to the coastal line</h1>" + BODY,
-    )
-    assert extract_html(html, "https://example.org/a").title == "Late trains return to the coastal line"
-
-
-# --- authors ------------------------------------------------------------------------------------
-
-
-def test_authors_skip_email_addresses_and_contact_links() -> None:
-    html = page(
-        '<meta name="author" content="jdoe@gazette.example.com">',
-        '<article><div class="byline">By Jo Doe</div>'
-        '<a rel="author" href="mailto:jdoe@gazette.example.com">Email the author</a>' + BODY + "</article>",
-    )
-    assert extract_html(html, "https://gazette.example.com/a").authors == ["Jo Doe"]
-
-
-def test_authors_from_shouted_byline_with_two_names() -> None:
-    html = page(
-        "",
-        '<article><p class="byline">By ANA RUIZ and TOM HALE</p>' + BODY + "</article>",
-    )
-    assert extract_html(html, "https://example.org/a").authors == [
-        "Ana Ruiz",
-        "Tom Hale",
-    ]
-
-
-def test_authors_from_jsonld_without_credentials_or_publication() -> None:
-    html = page(
-        '<meta property="og:site_name" content="Harbour Gazette">'
-        '<script type="application/ld+json">{"@type": "NewsArticle", "headline": "x", "author": ['
-        '{"@type": "Person", "name": "Rae Link, MS, RDN"}, {"@type": "Organization", "name": "Harbour Gazette"}]}'
-        "</script>"
-    )
-    assert extract_html(html, "https://example.org/a").authors == ["Rae Link"]
-
-
-# --- dates --------------------------------------------------------------------------------------
-
-
-def test_date_keeps_the_pages_utc_offset() -> None:
-    html = page('<meta property="article:published_time" content="2025-09-05T15:02:00+05:30">')
-    published = extract_html(html, "https://example.org/2020/01/02/a").published_at
-    assert published == datetime(2025, 9, 5, 15, 2, tzinfo=timezone(timedelta(hours=5, minutes=30)))
-    assert published.utcoffset() == timedelta(hours=5, minutes=30)
-
-
-def test_date_only_is_midnight_utc() -> None:
-    html = page('<script type="application/ld+json">{"@type": "Article", "datePublished": "2024-02-14"}</script>')
-    assert extract_html(html, "https://example.org/a").published_at == datetime(2024, 2, 14, tzinfo=UTC)
-
-
-def test_date_from_time_element() -> None:
-    html = page(
-        "",
-        '<article><time datetime="2023-06-01T08:00:00Z">1 June</time>' + BODY + "</article>",
-    )
-    assert extract_html(html, "https://example.org/a").published_at == datetime(2023, 6, 1, 8, tzinfo=UTC)
-
-
-def test_a_digit_run_in_the_url_is_not_a_date() -> None:
-    assert extract_html(page(), "https://example.org/journal/2021/04/92713").published_at is None
-
-
-def test_date_from_a_full_date_path_when_the_page_gives_none() -> None:
-    published = extract_html(page(), "https://example.org/2019/11/18/late-trains/").published_at
-    assert published == datetime(2019, 11, 18, tzinfo=UTC)
-
-
-def test_parse_date_rejects_garbage() -> None:
-    for value in (
-        "",
-        "soon",
-        "12345",
-        "0000-00-00",
-        "2019-13-45",
-        None,
-        42,
-        ["x"],
-        "9" * 200,
-    ):
-        assert parse_date(value) is None
-
-
-# --- top image ----------------------------------------------------------------------------------
-
-
-def test_top_image_is_absolute() -> None:
-    html = page('<meta property="og:image" content="/images/trains.jpg">')
-    assert extract_html(html, "https://example.org/news/a").top_image == "https://example.org/images/trains.jpg"
 
 
 # --- text structure -----------------------------------------------------------------------------
@@ -187,6 +51,30 @@ def test_headings_paragraphs_and_list_items_are_separate_lines() -> None:
     assert any(line.endswith("One extra train after midnight on Fridays and Saturdays") for line in lines)
     assert "" not in lines
     assert lines[0] != "Late trains"  # the headline is the title, not the first line of text
+
+
+def test_an_article_only_inside_noscript_is_the_text() -> None:
+    html = page(
+        body='<noscript><p class="warn">Turn on JavaScript for the full experience.</p></noscript>'
+        '<div id="top"><h2>Harbour notes</h2></div><div class="post"><h3>Late trains</h3>'
+        '<script type="text/template">&lt;p&gt;The regional transport board...&lt;/p&gt;</script>'
+        "<script>render(12);</script><noscript>" + BODY + "</noscript></div>"
+        "<div id=comments><noscript>Turn on JavaScript to see comments.</noscript></div>"
+        # A sidebar's scattered paragraphs, together longer than half the article, are no visible article.
+        + "".join(
+            f"<div><p>Sidebar note {n}: the harbour office opens at nine on weekdays.</p></div>" for n in range(4)
+        )
+    )
+    text = extract_html(html, "https://notes.example.org/2024/trains.html").text
+    assert "adds late-evening trains on the coastal line" in text
+    assert "reviewed after twelve months" in text
+    assert "JavaScript" not in text
+
+
+def test_a_noscript_copy_of_a_visible_article_stays_out() -> None:
+    html = page(body="<article>" + BODY + "</article><noscript>" + BODY + "</noscript>")
+    text = extract_html(html, "https://notes.example.org/2024/trains.html").text
+    assert text.count("reviewed after twelve months") == 1
 
 
 def test_section_labels_are_not_glued_onto_sentences() -> None:
@@ -256,6 +144,39 @@ def test_jsonld_article_body_fills_an_empty_app_shell() -> None:
     article = extract_html(html, "https://example.org/a")
     assert article.extractor == "jsonld"
     assert article.text.startswith("The regional transport board approved a new timetable")
+
+
+@pytest.mark.parametrize(
+    "current, candidate, next_page",
+    [
+        ("/features/keepers", "/features/keepers?page=2", True),
+        ("/features/keepers?page=2", "/features/keepers?page=3", True),
+        ("/story/", "/story/2/", True),
+        ("/story/page/2", "/story/page/3", True),
+        ("/story.html", "/story-2.html", True),
+        ("/features/keepers?page=2", "/features/keepers?page=1", False),
+        ("/features/keepers?id=4", "/features/keepers?id=5", False),
+        ("/2024/05/a-post/", "/2024/05/the-next-post/", False),  # old WordPress: rel=next is the next post
+        ("/news/12", "/news/123", False),
+        ("/", "/2", False),
+        ("/story", "https://other.example.net/story/2", False),
+    ],
+)
+def test_next_page_is_the_same_address_with_a_higher_page_number(current, candidate, next_page) -> None:
+    base = "https://www.tideway.example.com"
+    html = page(f'<link rel="next" href="{candidate}">', "<article>" + BODY + '<a rel="next" href="/x?page=9">x</a>')
+    assert extract_html(html, base + current).next_page == (urljoin(base, candidate) if next_page else "")
+
+
+@pytest.mark.parametrize("where", [2, 1], ids=["after its paragraph", "before its paragraph"])
+def test_a_pull_quote_repeating_a_sentence_is_not_read_twice(where: int) -> None:
+    quote = "Later trains will let nurses and cooks get home after the last shift ends."
+    paragraphs = [f"<p>{p}</p>" for p in re.findall(r"<p>(.*?)</p>", BODY)]
+    paragraphs[1] = paragraphs[1].replace("</p>", f" {quote}</p>")
+    paragraphs.insert(where, f'<blockquote class="pullquote"><p>&ldquo;{quote}&rdquo;</p></blockquote>')
+    text = extract_html(page(body="<article>" + "".join(paragraphs) + "</article>"), "https://example.org/a").text
+    assert text.count("nurses and cooks get home") == 1
+    assert text.endswith("reviewed after twelve months.")
 
 
 # --- the combination rule ----------------------------------------------------------------------
@@ -517,6 +438,35 @@ def test_detect_language() -> None:
     assert detect_language("") == ""
     assert detect_language("12 34 56 -- !!") == ""
     assert detect_language("Commuters had asked for later services for years. " * 50000) == "en"
+
+
+ARABIC = (
+    "<p>أعلنت بلدية المدينة يوم الثلاثاء أن ثلاثة شواطئ جديدة ستفتح للجمهور في بداية شهر يونيو بعد عامين من أعمال "
+    "الترميم.</p><p>وقالت نائبة رئيس البلدية إن الشواطئ ستدار بالتعاون مع شركة Marina Blue بميزانية 4.5 مليون.</p>"
+)
+
+
+@pytest.mark.parametrize(
+    "html, direction",
+    [
+        (page(body=ARABIC, lang="ar"), "rtl"),  # no dir attribute anywhere: the script tells
+        (f"<html><body>{ARABIC}</body></html>", "rtl"),
+        (page(), "ltr"),
+        (page(body='<article dir="rtl">' + BODY + "</article>"), "ltr"),  # the letters win over a template's dir
+        ('<html dir="rtl"><head><title>2024</title></head><body><p>1 2 3</p></body></html>', "rtl"),
+        ("<html><body><p>1 2 3</p></body></html>", ""),
+    ],
+    ids=["arabic", "arabic-no-lang", "english", "english-in-rtl-template", "digits-in-rtl-page", "digits"],
+)
+def test_text_direction(html: str, direction: str) -> None:
+    assert extract_html(html, "https://example.org/a").direction == direction
+
+
+def test_text_direction_counts_letters_not_digits_or_brand_names() -> None:
+    assert text_direction("התקציב לפרויקט עומד על 4.5 מיליון שקלים עם Marina Blue") == "rtl"
+    assert text_direction("The Tel Aviv office (תל אביב) opened in 2019.") == "ltr"
+    assert text_direction("", "rtl") == "rtl"
+    assert text_direction("...", "sideways") == ""
 
 
 # --- the benchmark, end to end ------------------------------------------------------------------

@@ -15,6 +15,7 @@ from django.urls import reverse
 from reader.models import Article
 from reader.pipeline.saving import save_urls
 from reader.pipeline.tasks import process_article
+from summaries.models import Summary
 from tests.sample_pages import FERRY
 
 pytestmark = pytest.mark.django_db
@@ -102,3 +103,19 @@ def test_a_lead_image_that_is_not_a_web_address_is_never_kept(alice, http_server
     # None, or another image of the page: always an http(s) address.
     assert image not in article.top_image
     assert article.top_image == "" or article.top_image.startswith(("http://", "https://"))
+
+
+def test_opening_article_pages_starts_only_a_few_summary_variants_at_once(client, alice, settings):
+    settings.DIGEST_MAX_PENDING_VARIANTS = 2
+    article = Article.objects.create(
+        owner=alice,
+        url="https://news.example.com/x",
+        canonical_url="https://news.example.com/x",
+        status=Article.Status.READY,
+        text="One sentence here. Another sentence there. A third one.",
+    )
+    url = reverse("reader:article-detail", args=[article.pk])
+    for n in (1, 2, 3, 4):  # a GET each; a script could ask for every variant there is
+        page = client.get(url, {"algorithm": "luhn", "sentences": n}).content.decode()
+    assert Summary.objects.filter(article=article, status=Summary.Status.PENDING).count() == 2
+    assert "other summaries are being computed for you" in page

@@ -483,7 +483,7 @@ def test_reader_page_has_quick_controls_that_save(client, alice):
     prefs = ReaderPreferences.objects.get(user=alice)
     assert (prefs.theme, prefs.font, prefs.font_size) == ("dark", "sans", 22)
     page = client.get(reverse("reader:article-detail", args=[a.pk])).content.decode()
-    assert 'data-theme="dark" data-font="sans" style="--reader-size: 22px"' in page
+    assert 'data-theme="dark" data-font="sans" data-size="22"' in page
 
 
 def test_saving_a_saved_link_jumps_to_it_and_a_deleted_link_saves_again(client, alice):

@@ -20,7 +20,7 @@ from django.utils import timezone
 
 from config.celery import app
 from reader.models import Article, Lock
-from reader.pipeline import saving, steps, tasks
+from reader.pipeline import saving, steps, sweep, tasks
 from tests.sample_pages import FERRY
 
 pytestmark = pytest.mark.django_db
@@ -48,7 +48,7 @@ def test_the_sweep_leaves_an_article_whose_worker_is_alive(user, settings):
         status_changed_at=hour_ago,
         lease_expires_at=timezone.now() + timedelta(seconds=20),
     )
-    assert steps.sweep_stuck_articles() == []
+    assert sweep.sweep_stuck_articles() == []
     alive.refresh_from_db()
     assert alive.status == Article.Status.EXTRACTING and alive.attempts == 1
 
@@ -108,11 +108,11 @@ def test_the_heartbeat_renews_the_lease_while_a_step_runs(user, settings):
 def test_two_sweeps_never_run_at_once(user, settings):
     settings.DIGEST_STUCK_AFTER = 60
     lost = _article(user, status_changed_at=timezone.now() - timedelta(hours=1), enqueued_at=None)
-    Lock.objects.create(name=steps.SWEEP_LOCK, expires_at=timezone.now() + timedelta(seconds=30))
-    assert steps.sweep_stuck_articles() == []  # another sweep holds the lock
-    Lock.objects.filter(name=steps.SWEEP_LOCK).update(expires_at=timezone.now() - timedelta(seconds=1))
-    assert steps.sweep_stuck_articles() == [lost.pk]  # a holder that died frees it by its lease
-    assert Lock.objects.get(name=steps.SWEEP_LOCK).expires_at <= timezone.now()  # released when done
+    Lock.objects.create(name=sweep.SWEEP_LOCK, expires_at=timezone.now() + timedelta(seconds=30))
+    assert sweep.sweep_stuck_articles() == []  # another sweep holds the lock
+    Lock.objects.filter(name=sweep.SWEEP_LOCK).update(expires_at=timezone.now() - timedelta(seconds=1))
+    assert sweep.sweep_stuck_articles() == [lost.pk]  # a holder that died frees it by its lease
+    assert Lock.objects.get(name=sweep.SWEEP_LOCK).expires_at <= timezone.now()  # released when done
 
 
 def test_an_article_past_the_soft_time_limit_fails_and_is_not_retried(user, http_server, monkeypatch):
@@ -173,4 +173,13 @@ def test_a_paste_while_the_broker_is_down_is_saved_and_said(client, user, monkey
     assert len([r for r in caplog.records if "Could not enqueue" in r.getMessage()]) == 1
     assert not Article.objects.filter(owner=user, enqueued_at__isnull=False).exists()
     # once the broker is back, the next sweep sends every one of them
-    assert sorted(steps.sweep_stuck_articles()) == sorted(Article.objects.values_list("pk", flat=True))
+    assert sorted(sweep.sweep_stuck_articles()) == sorted(Article.objects.values_list("pk", flat=True))
+
+
+def test_an_article_out_of_time_while_summarizing_says_it_is_too_long_to_summarize(user):
+    article = _article(
+        user, status=Article.Status.SUMMARIZING, attempts=1, lease_expires_at=timezone.now() + timedelta(seconds=30)
+    )
+    steps.fail_timed_out(article.pk)
+    article.refresh_from_db()
+    assert article.status == Article.Status.FAILED and article.error.startswith("This page is too long to summarize")

@@ -11,6 +11,7 @@ import pytest
 
 from summaries import summarizer
 from tests.conftest import SHARED
+from tests.open_cases import case_params
 
 # Keys this test checks, and keys of the same cases that belong to the extractor/pipeline tests.
 CHECKED = {
@@ -55,7 +56,7 @@ def _texts(cases_dir: Path, expect: dict) -> dict[str, str]:
     return {"text": "\n".join(p.text_content().strip() for p in page.iter("p"))}
 
 
-@pytest.mark.parametrize("name", _summarizer_cases() or ["no-cases-found"])
+@pytest.mark.parametrize("name", case_params(_summarizer_cases(), "summary") or ["no-cases-found"])
 def test_case(cases_dir: Path, name: str) -> None:
     expect_path = cases_dir / f"{name}.expect.json"
     assert expect_path.is_file(), f"no summarizer cases found in {cases_dir}"

@@ -211,4 +211,12 @@ def test_preferences_set_the_default_summary_and_look(client, alice):
     assert response.status_code == 302
     assert default_variant(alice) == ("textrank", 4)
     page = client.get("/").content.decode()
-    assert 'data-theme="sepia"' in page and 'data-font="sans"' in page and "--reader-size: 20px" in page
+    assert 'data-theme="sepia"' in page and 'data-font="sans"' in page and 'data-size="20"' in page
+
+
+def test_right_to_left_text_reads_right_to_left(client, alice):
+    # Case 37's kind: a Hebrew page that says nothing about its direction.
+    article = make_article(alice, title="שלום עולם", text="זהו משפט ראשון בעברית.\nזהו משפט שני.", language="he")
+    page = client.get(reverse("reader:article-detail", args=[article.pk]), {"view": "full"}).content.decode()
+    assert '<header class="reader-head" dir="auto">' in page and "<h1>שלום עולם</h1>" in page
+    assert '<div class="full-text" dir="auto">' in page

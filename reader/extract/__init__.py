@@ -24,8 +24,10 @@ meta tags, ``<time datetime>``) over guesses. Every public function raises only
 :class:`ExtractionError`.
 
 Modules: ``extractor`` (the dispatcher and the order of the HTML steps), ``pdf``, ``ensemble``,
-``cleanup`` (lines, whitespace, boilerplate, overlays), ``metadata/`` (title, authors, dates,
-image, JSON-LD and meta tags), ``paywall``, ``language``, ``result`` (the returned types).
+``cleanup`` (lines, whitespace, boilerplate, pull quotes, overlays, ``<noscript>`` articles),
+``metadata/`` (title, authors, dates, image, JSON-LD and meta tags), ``paywall``, ``language``
+(language and writing direction), ``pagination`` (the next page of a split article, for the
+fetcher), ``result`` (the returned types).
 """
 
 from reader.extract.extractor import extract, extract_html

@@ -6,6 +6,7 @@
   characters;
 * :func:`drop_boilerplate_lines` removes page furniture (ad labels, subscription prompts, leaked
   script, a repeated headline, a trailing "You may also like" list) from the combined text;
+* :func:`drop_repeated_lines` removes pull quotes and other lines repeating the article's own text;
 * :func:`remove_overlays` drops cookie banners and hidden elements from the tree before any
   extractor reads it.
 """
@@ -178,6 +179,59 @@ def drop_boilerplate_lines(lines: list[str], title: str) -> tuple[list[str], boo
     return out, prompt_removed
 
 
+# A line with fewer words may repeat by right ("Read more", a recurring label); a pull quote has more.
+_MIN_REPEAT_WORDS = 6
+# A pull quote repeats a sentence or two; a longer line inside another one is not one.
+_MAX_QUOTE_WORDS = 60
+_GRAM = 6
+# A pull quote is a sentence: it ends with sentence punctuation, perhaps inside quotation marks.
+_SENTENCE_END = re.compile(r"[.!?…。！？]['\"’”»«)]*$")
+
+
+def drop_repeated_lines(lines: list[str]) -> list[str]:
+    """Remove pull quotes: lines that repeat a sentence of another line of the article.
+
+    Magazines and blogs repeat one of the article's own sentences as a highlighted pull quote
+    (``<blockquote class="pullquote">``, ``<aside>``) between two paragraphs; extractors keep both,
+    so the sentence is read, and may be summarized, twice. Input: the text's lines. Output: the
+    lines without each sentence-like one (``_MIN_REPEAT_WORDS`` to ``_MAX_QUOTE_WORDS`` words, ending
+    in sentence punctuation) whose words (compared lower-case, punctuation and quotation marks
+    ignored) appear, word for word, inside another, longer line. A heading repeated in a paragraph
+    (no final full stop), table rows and lines repeated whole (a meal plan's "1 cup blueberries"
+    every day) stay. Cost: about linear in the text's words (a candidate's other lines are found
+    through its first word 6-gram).
+    """
+    words = [WORD.findall(line.lower()) for line in lines]
+    keys = [" ".join(w) for w in words]
+    candidates = [
+        i
+        for i, w in enumerate(words)
+        if _MIN_REPEAT_WORDS <= len(w) <= _MAX_QUOTE_WORDS and "|" not in lines[i] and _SENTENCE_END.search(lines[i])
+    ]
+    if not candidates:
+        return lines
+    # Where each candidate's first 6-gram occurs; only positions starting with a candidate's first
+    # word are looked at, so a long text costs one set lookup per word.
+    firsts = {" ".join(words[i][:_GRAM]) for i in candidates}
+    first_words = {words[i][0] for i in candidates}
+    by_gram: dict[str, set[int]] = {}
+    for i, w in enumerate(words):
+        for j in range(len(w) - _GRAM + 1):
+            if w[j] in first_words and (gram := " ".join(w[j : j + _GRAM])) in firsts:
+                by_gram.setdefault(gram, set()).add(i)
+    dropped: set[int] = set()
+    for i in candidates:
+        key = keys[i]
+        needle = f" {key} "
+        for other in by_gram.get(" ".join(words[i][:_GRAM]), ()):
+            if other == i or other in dropped:
+                continue
+            if len(keys[other]) > len(key) and needle in f" {keys[other]} ":
+                dropped.add(i)
+                break
+    return [line for i, line in enumerate(lines) if i not in dropped]
+
+
 # ---------------------------------------------------------------------------------------------
 # Overlays
 
@@ -224,3 +278,51 @@ def remove_overlays(tree: lxml.html.HtmlElement) -> None:
     for el in doomed:
         if el.getparent() is not None:
             el.drop_tree()
+
+
+# ---------------------------------------------------------------------------------------------
+# <noscript>
+
+
+# A <noscript> with fewer words is a notice ("Enable JavaScript..."), not an article.
+_MIN_NOSCRIPT_WORDS = 25
+# Elements whose text no reader sees (a template's text is what a script will write).
+_UNSEEN = ("script", "style", "template", "noscript")
+
+
+def reveal_noscript_article(tree: lxml.html.HtmlElement) -> bool:
+    """Unwrap the ``<noscript>`` blocks that hold the article when the visible page holds little text.
+
+    Blog engines of the Blogger kind and some client-rendered sites put the post into a script
+    template and the same post, as plain HTML, inside ``<noscript>`` for readers without
+    JavaScript; a fetcher runs no scripts, so that copy is the article. lxml parses a
+    ``<noscript>``'s content as elements; the ones with at least ``_MIN_NOSCRIPT_WORDS`` words are
+    unwrapped (their content stays in place, the tag goes) when together they hold more than twice
+    as many words as the visible article could: the most words of ``<p>`` elements outside them
+    that share one parent. A page that shows its article keeps its ``<noscript>`` copy out of the
+    text; notices stay wrapped (the extractor drops them).
+    Input: the parsed page, changed in place. Output: whether anything was unwrapped.
+    """
+    body = tree.find("body")
+    if body is None:
+        return False
+    blocks = [el for el in body.iter("noscript") if not any(a.tag == "noscript" for a in el.iterancestors())]
+    big = [el for el in blocks if len(_words(el)) >= _MIN_NOSCRIPT_WORDS]
+    if not big:
+        return False
+    hidden_words = sum(len(_words(el)) for el in big)
+    # The visible article is paragraphs side by side: the most words of <p> children of one element.
+    # Scattered paragraphs (a sidebar's blurb, a footer's address) are not an article.
+    clusters: dict[Any, int] = {}
+    for p in body.iter("p"):
+        if not any(isinstance(a.tag, str) and a.tag in _UNSEEN for a in p.iterancestors()):
+            clusters[p.getparent()] = clusters.get(p.getparent(), 0) + len(_words(p))
+    if hidden_words <= 2 * max(clusters.values(), default=0):
+        return False
+    for el in big:
+        el.drop_tag()
+    return True
+
+
+def _words(el: Any) -> list[str]:
+    return (el.text_content() or "").split()

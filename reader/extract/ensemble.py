@@ -22,7 +22,7 @@ from typing import Any
 import lxml.etree
 import lxml.html
 
-from reader.extract.cleanup import WORD, drop_boilerplate_lines, element_text, tidy_text
+from reader.extract.cleanup import WORD, drop_boilerplate_lines, drop_repeated_lines, element_text, tidy_text
 
 logger = logging.getLogger(__name__)
 
@@ -32,7 +32,8 @@ def body_text(tree: lxml.html.HtmlElement, url: str, lang: str, title: str) -> t
 
     Inputs: ``tree`` the parsed page (overlays and scripts already removed; it is not changed),
     ``url`` the page's address, ``lang`` the two-letter language of ``<html lang>`` or "",
-    ``title`` the article's title (its repetition as the first line goes).
+    ``title`` the article's title (its repetition as the first line goes). Page furniture and
+    lines repeating the article's own text (pull quotes) go (``reader.extract.cleanup``).
     Output: ``(text with one block per line, name of the extractor whose lines were kept, whether
     a subscription prompt was dropped)``. An extractor that fails is logged and counts as empty.
     """
@@ -44,7 +45,7 @@ def body_text(tree: lxml.html.HtmlElement, url: str, lang: str, title: str) -> t
     }
     text, extractor = combine(candidates)
     lines, prompt_removed = drop_boilerplate_lines(text.split("\n"), title)
-    return "\n".join(lines), extractor, prompt_removed
+    return "\n".join(drop_repeated_lines(lines)), extractor, prompt_removed
 
 
 # newspaper3k's sibling scoring is quadratic in the number of paragraphs (8,000 take 6 s), and

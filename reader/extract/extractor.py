@@ -13,15 +13,16 @@ import re
 import lxml.etree
 import lxml.html
 
-from reader.extract.cleanup import remove_overlays, tidy_text
+from reader.extract.cleanup import remove_overlays, reveal_noscript_article, tidy_text
 from reader.extract.ensemble import body_text
-from reader.extract.language import detect_language
+from reader.extract.language import detect_language, text_direction
 from reader.extract.metadata.authors import find_authors
 from reader.extract.metadata.dates import find_published_at
 from reader.extract.metadata.images import find_top_image
-from reader.extract.metadata.jsonld import article_node, jsonld_objects, ld_text
-from reader.extract.metadata.tags import first_text, html_lang, meta_tags, site_names
+from reader.extract.metadata.jsonld import article_node, jsonld_objects, ld_text, resolve_references
+from reader.extract.metadata.tags import declared_direction, first_text, html_lang, meta_tags, site_names
 from reader.extract.metadata.title import find_title
+from reader.extract.pagination import find_next_page
 from reader.extract.paywall import is_paywalled
 from reader.extract.pdf import extract_pdf
 from reader.extract.result import ExtractedArticle, ExtractionError
@@ -106,7 +107,8 @@ def _extract_html(html: str, url: str) -> ExtractedArticle:
     if tree is None:
         return ExtractedArticle()
     jsonld = jsonld_objects(tree)
-    article_ld = article_node(jsonld)
+    # Its author, publisher and image may be bare {"@id": ...} references to other nodes.
+    article_ld = resolve_references(article_node(jsonld), jsonld, url)
     meta = meta_tags(tree)
     sites = site_names(meta, article_ld, url)
     h1 = first_text(tree, "//h1")
@@ -120,8 +122,11 @@ def _extract_html(html: str, url: str) -> ExtractedArticle:
     result.authors = find_authors(tree, meta, article_ld, sites)
     result.published_at = find_published_at(tree, meta, article_ld, url)
     result.top_image = find_top_image(tree, meta, article_ld, url)
+    result.next_page = find_next_page(tree, url)
 
     remove_overlays(tree)
+    # Before <noscript> goes with the scripts: on some pages it holds the only copy of the article.
+    reveal_noscript_article(tree)
     # Metadata has been read; scripts and the like only slow the extractors down.
     lxml.etree.strip_elements(tree, *_NEVER_TEXT, with_tail=False)
     text, extractor, prompt_removed = body_text(tree, url, html_lang(tree), result.title or h1)
@@ -133,6 +138,8 @@ def _extract_html(html: str, url: str) -> ExtractedArticle:
     result.extractor = extractor if result.text else ""
     result.paywalled = is_paywalled(tree, jsonld, meta, len(text.split()), prompt_removed)
     result.language = detect_language(text) or html_lang(tree)
+    # The page's dir attributes only count for a text without letters; reading them costs a tree walk.
+    result.direction = text_direction(result.text or result.title) or declared_direction(tree)
     return result
 
 

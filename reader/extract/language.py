@@ -1,7 +1,8 @@
-"""Language identification for extracted article text.
+"""Language and writing direction of extracted article text.
 
-Uses py3langid (an offline, maintained fork of Lui & Baldwin's langid.py, 97 languages, model
-bundled with the package), so nothing is downloaded at run time.
+:func:`detect_language` uses py3langid (an offline, maintained fork of Lui & Baldwin's langid.py,
+97 languages, model bundled with the package), so nothing is downloaded at run time.
+:func:`text_direction` tells right-to-left text (Hebrew, Arabic, ...) by the script of its letters.
 """
 
 from __future__ import annotations
@@ -27,6 +28,15 @@ def _classify(text: str) -> str:
     return str(lang)
 
 
+def _sample(text: str) -> str:
+    """At most about ``_SAMPLE_CHARS`` characters of ``text``: its start and its middle."""
+    if len(text) <= _SAMPLE_CHARS:
+        return text
+    half = _SAMPLE_CHARS // 2
+    middle = len(text) // 2
+    return text[:half] + "\n" + text[middle : middle + half]
+
+
 def detect_language(text: str) -> str:
     """Guess the language of ``text``.
 
@@ -37,12 +47,7 @@ def detect_language(text: str) -> str:
     """
     if not text:
         return ""
-    if len(text) > _SAMPLE_CHARS:
-        half = _SAMPLE_CHARS // 2
-        middle = len(text) // 2
-        sample = text[:half] + "\n" + text[middle : middle + half]
-    else:
-        sample = text
+    sample = _sample(text)
     if len(_LETTERS.findall(sample)) < _MIN_LETTERS:
         return ""
     try:
@@ -51,3 +56,28 @@ def detect_language(text: str) -> str:
         logger.warning("language identification failed", exc_info=True)
         return ""
     return lang if isinstance(lang, str) and len(lang) == 2 else ""
+
+
+# Letters of the scripts written right to left (Unicode bidi class R or AL): Hebrew, Arabic,
+# Syriac, Thaana, NKo, Samaritan, Mandaic and their presentation forms; plus the historic RTL
+# scripts of the supplementary planes (Phoenician, Kharoshthi, Old South Arabian, Adlam...).
+_RTL_LETTER = re.compile(r"[\u0590-\u08ff\ufb1d-\ufdff\ufe70-\ufefc\U00010800-\U00010fff\U0001e800-\U0001efff]")
+DIRECTIONS = ("rtl", "ltr")
+
+
+def text_direction(text: str, declared: str = "") -> str:
+    """The direction ``text`` is read in: ``"rtl"``, ``"ltr"``, or ``""`` when nothing tells.
+
+    Inputs: the text (only a sample of about 2,000 characters is looked at) and the direction the
+    page declares (``"rtl"``/``"ltr"`` from its ``dir`` attributes, else ""). Letters decide: more
+    right-to-left letters (Hebrew, Arabic and the other ``_RTL_LETTER`` scripts) than others gives
+    ``"rtl"``, else ``"ltr"``; a Latin brand name or digits inside Hebrew text do not turn it. A
+    text without letters (digits, punctuation, empty) takes ``declared``. Never raises.
+    """
+    sample = _sample(text or "")
+    letters = len(_LETTERS.findall(sample))
+    if not letters:
+        return declared if declared in DIRECTIONS else ""
+    # The RTL ranges hold no digits (\d covers Arabic-Indic ones), so these are letters and a few marks.
+    rtl = len(_RTL_LETTER.findall(sample))
+    return "rtl" if rtl > letters - rtl else "ltr"

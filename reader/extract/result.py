@@ -13,6 +13,11 @@ class ExtractedArticle:
     ``published_at`` is timezone-aware and keeps the page's own UTC offset when it gave one; a
     date without a time becomes 00:00 UTC of that date. ``text`` has one paragraph, heading,
     list item or table row per line. ``extractor`` names the method that produced ``text``.
+    ``language`` is an ISO 639-1 code or "". ``direction`` is how ``text`` (or, with no text, the
+    title) reads: ``"rtl"`` (Hebrew, Arabic...), ``"ltr"``, or ``""`` when nothing tells; a view
+    shows ``dir="auto"`` for "". ``next_page`` is the absolute address of the article's next
+    page when it is split over pages (``rel="next"``, ``reader.extract.pagination``), else "":
+    the fetcher's to fetch and join.
     """
 
     title: str = ""
@@ -20,10 +25,12 @@ class ExtractedArticle:
     published_at: datetime | None = None
     top_image: str = ""
     language: str = ""
+    direction: str = ""
     text: str = ""
     paywalled: bool = False
     blocked: bool = False
     extractor: str = ""
+    next_page: str = ""
 
 
 class ExtractionError(Exception):

@@ -144,15 +144,30 @@ def request_summary(article: Article, *, algorithm: str, sentences: int) -> Summ
     """The summary variant for a reader: the stored row, or a new pending one queued for a worker.
 
     Results are cached per (article, algorithm, sentence count): asking again returns the row. A
-    row pending for over ``STALE_PENDING_AFTER`` seconds (its message lost) is queued again.
+    row pending for over ``STALE_PENDING_AFTER`` seconds (its message lost) is queued again. Opening
+    a page is a GET, so what it may start is capped: while the owner has
+    ``DIGEST_MAX_PENDING_VARIANTS`` variants being computed, a new one is not started and an
+    unsaved ``failed`` row saying so is returned.
     """
+    stale = timezone.now() - timedelta(seconds=STALE_PENDING_AFTER)
+    exists = Summary.objects.filter(article=article, algorithm=algorithm, sentence_count=sentences).exists()
+    busy = Summary.objects.filter(
+        article__owner_id=article.owner_id, status=Summary.Status.PENDING, updated_at__gte=stale
+    ).count()
+    if not exists and busy >= settings.DIGEST_MAX_PENDING_VARIANTS:
+        return Summary(
+            article=article,
+            algorithm=algorithm,
+            sentence_count=sentences,
+            status=Summary.Status.FAILED,
+            error=f"{busy} other summaries are being computed for you; reload in a moment to start this one.",
+        )
     summary, created = Summary.objects.get_or_create(
         article=article,
         algorithm=algorithm,
         sentence_count=sentences,
         defaults={"status": Summary.Status.PENDING, "language": article.language},
     )
-    stale = timezone.now() - timedelta(seconds=STALE_PENDING_AFTER)
     if created or (summary.status == Summary.Status.PENDING and summary.updated_at < stale):
         if not created:
             summary.save(update_fields=["updated_at"])  # wait a full period before asking again

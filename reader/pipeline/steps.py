@@ -1,12 +1,22 @@
-"""The steps of the pipeline, in order: claim, fetch, store, extract, summarize, index; and the sweep.
+"""The steps of the pipeline, in order: claim, fetch, store and hand off; claim, extract, summarize,
+index; and the sweep.
 
 Every write a worker makes to an ``Article`` goes through here. A queue message carries an article
-id and nothing else, so a lost or duplicated message does no harm: ``process_article`` claims the
-row with a conditional UPDATE and does nothing when another worker holds it or the article is done.
+id and nothing else, so a lost or duplicated message does no harm: each step claims the row with a
+conditional UPDATE and does nothing when another worker holds it or the article is done.
 
-Nothing here sends a message: a step that wants the article tried again later returns the delay
-(seconds), and the task in ``reader.pipeline.tasks`` sends it. That keeps this module free of
-Celery, and the tasks thin.
+Two steps, on two queues (``reader.pipeline.tasks``): ``fetch_article`` waits on the network (a
+thread pool), ``extract_article`` on the CPU (one process per core). The lease covers the whole
+article: a fetch claim gives it (``FETCHING``), the stored page hands it off (``EXTRACTING`` with
+``next_attempt_at`` set: due for the CPU step, held by no worker, for up to ``DIGEST_STUCK_AFTER``
+seconds while its message waits in the queue), and the CPU claim takes it back (``next_attempt_at``
+None again, a worker's lease). ``next_attempt_at`` is None exactly while a worker holds the article.
+A redelivered message of either step takes over an article whose worker died (its lease lapsed) as
+a new attempt.
+
+Nothing here sends a message: a step that wants something to happen later returns a ``Next`` (which
+step, in how many seconds), and the task sends it. That keeps this module free of Celery, and the
+tasks thin.
 """
 
 from __future__ import annotations
@@ -14,12 +24,13 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
+from dataclasses import dataclass
 from datetime import timedelta
 
 from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
-from django.db import IntegrityError, InterfaceError, OperationalError, connections, transaction
+from django.db import InterfaceError, OperationalError, connections
 from django.db.models import F, Q
 from django.utils import timezone
 
@@ -27,7 +38,8 @@ from reader import conf
 from reader.extract import ExtractionError, extract
 from reader.fetch.client import FetchError, fetch
 from reader.fetch.urls import safe_image_url, site_of
-from reader.models import Article, FetchedPage, Lock
+from reader.models import Article, FetchedPage
+from reader.pipeline.politeness import HostLimiter, host_of
 from reader.search import index_article
 from reader.selectors import default_variant
 from summaries.models import Summary
@@ -43,70 +55,154 @@ Retry = float | None
 # Errors of the database itself (a restart, a dropped connection): never the article's fault.
 DATABASE_ERRORS = (OperationalError, InterfaceError)
 INTERRUPTED = "Processing was interrupted too many times (the worker stopped while working on it)."
+INTERNAL = "Something went wrong while processing this page. Try again, and report it if it keeps failing."
+
+# The two steps a message can ask for.
+FETCH = "fetch"
+EXTRACT = "extract"
+CPU_STATUSES = (Status.EXTRACTING, Status.SUMMARIZING)
+
+
+@dataclass(frozen=True)
+class Next:
+    """What a step asks for after it: run ``step`` (``FETCH`` or ``EXTRACT``) for the article again
+    in ``delay`` seconds (0: now)."""
+
+    step: str
+    delay: float = 0.0
+
+
+def later(step: str, delay: Retry) -> Next | None:
+    """``Next(step, delay)``, or None for no delay (nothing to send)."""
+    return None if delay is None else Next(step, delay)
 
 
 def process_article(article_id: int) -> Retry:
-    """Run the whole pipeline for one article: fetch, store, extract, summarize, index.
+    """Run the whole pipeline for one article in this process: ``fetch_article``, then at once
+    ``extract_article`` on the page it stored (what a direct call of the fetch task does: a test,
+    the shell, a command; workers run the two steps on their own queues).
 
-    Idempotent: returns at once when the article is gone, finished or not yet due. When a live
-    worker holds it (its lease is current), returns the seconds until that lease lapses, so a
-    redelivered message looks again then and takes over from a worker that died. Every failure
-    ends on the article as ``failed`` with a readable ``error``, or as ``queued`` with
-    ``next_attempt_at`` for a temporary one; then the delay (seconds) before it should be tried
-    again is returned. Database errors are not the article's fault: they propagate (the task
-    tries again later) and leave the row to its lease. Nothing else escapes.
+    Idempotent, like each step. Returns the seconds before the article should be fetched again
+    (a temporary failure, or a live worker holds it), or None. No per-site limits apply here.
+    Database errors propagate (see ``fetch_article``).
     """
-    claim = _claim(article_id)
+    after = fetch_article(article_id)
+    if after is not None and after.step == EXTRACT and not after.delay:
+        after = extract_article(article_id)
+    return None if after is None else after.delay
+
+
+def fetch_article(article_id: int, limiter: HostLimiter | None = None) -> Next | None:
+    """The I/O step: claim the article, fetch its page, store it, and hand it off to the CPU step.
+
+    Returns ``Next(EXTRACT)`` once the page is stored (the caller sends the CPU message),
+    ``Next(FETCH, seconds)`` when it should be tried again later (a temporary failure; a live worker
+    holds it: then just after its lease lapses; the site's politeness turn is later), or None
+    (done, failed, gone, not due, or already handed off). With a ``limiter``, the fetch starts
+    only when the site's limits allow, and nothing is claimed until then. Every failure ends on the
+    article as ``failed`` with a readable ``error``, or as ``queued`` with ``next_attempt_at`` for a
+    temporary one. Database errors are not the article's fault: they propagate (the task tries again
+    later) and leave the row to its lease. Nothing else escapes.
+    """
+    url = _claimable(article_id).values_list("url", flat=True).first()
+    if url is None:
+        return later(FETCH, _claim(article_id))  # what the claim says: held by a live worker, or nothing
+    grant = limiter.acquire(host_of(url), str(article_id)) if limiter is not None else None
+    if grant is not None and grant.wait:
+        return Next(FETCH, grant.wait)
+    with grant or nullcontext():
+        claim = _claim(article_id)
+        if claim is not True:
+            return later(FETCH, claim)
+        article = Article.objects.get(pk=article_id)
+        return _guarded(article, lambda: _fetch_and_store(article, grant))
+
+
+def extract_article(article_id: int) -> Next | None:
+    """The CPU step: claim the handed-off article, extract its stored page, summarize, index, ready.
+
+    A redelivered message whose worker died takes the article over once the lease lapses (a new
+    attempt, from the stored page). Returns ``Next(EXTRACT, seconds)`` while a live worker holds it,
+    ``Next(FETCH, seconds)`` when the page must be fetched again (a bot check), else None. Failures
+    and database errors as in ``fetch_article``.
+    """
+    claim = _claim_handed_off(article_id)
     if claim is not True:
-        return claim
+        return later(EXTRACT, claim)
     article = Article.objects.get(pk=article_id)
+    return _guarded(article, lambda: later(FETCH, _extract_stored(article)))
+
+
+def _guarded(article: Article, work) -> Next | None:
+    """Run one step's ``work`` under the article's heartbeat; a time limit or an unexpected error
+    ends the article as ``failed`` (database errors propagate)."""
     try:
-        with _heartbeat(article_id):
-            return _run(article)
+        with _heartbeat(article.pk):
+            return work()
     except DATABASE_ERRORS:
         raise
     except SoftTimeLimitExceeded:
-        fail_timed_out(article_id)
+        fail_timed_out(article.pk)
         return None
     except Exception:
-        log.exception("Unexpected error while processing article %s", article_id)
-        _fail(
-            article,
-            "internal",
-            "Something went wrong while processing this page. Try again, and report it if it keeps failing.",
-        )
+        log.exception("Unexpected error while processing article %s", article.pk)
+        _fail(article, "internal", INTERNAL)
         return None
 
 
-def _run(article: Article) -> Retry:
+def _fetch_and_store(article: Article, grant) -> Next | None:
     try:
         response = fetch(article.url, conf.fetch_options())
     except FetchError as exc:
         flags = {"blocked": True} if exc.blocked else {}
         if exc.temporary:
-            return _retry_later(article, exc.code, exc.message, at_least=exc.retry_after or 0, **flags)
+            return later(FETCH, _retry_later(article, exc.code, exc.message, at_least=exc.retry_after or 0, **flags))
         _fail(article, exc.code, exc.message, **flags)
         return None
+    finally:
+        if grant is not None:
+            grant.release()  # the site is free again as soon as its bytes are in
     _store_page(article, response)
-    return extract_and_summarize(
-        article, body=response.body, content_type=response.content_type, charset=response.charset
-    )
+    return Next(EXTRACT)
+
+
+def _extract_stored(article: Article) -> Retry:
+    try:
+        page = article.fetched_page
+    except FetchedPage.DoesNotExist:
+        # Handed off without a page (a row changed by hand): fetch it again.
+        return _retry_later(article, "no_page", "The fetched page was not kept.")
+    return extract_and_summarize(article, body=page.body, content_type=page.content_type, charset=page.charset or None)
+
+
+def _claimable(article_id: int):
+    """The article, if a fetch claim could take it now (queued and due, or its worker died)."""
+    now = timezone.now()
+    return Article.objects.filter(pk=article_id).filter(_due(now) | _abandoned(now))
+
+
+def _due(now) -> Q:
+    return Q(status=Status.QUEUED) & (Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now))
+
+
+def _abandoned(now) -> Q:
+    return Q(status__in=Article.RUNNING_STATUSES) & (Q(lease_expires_at__lt=now) | Q(lease_expires_at=None))
 
 
 def _claim(article_id: int) -> bool | Retry:
-    """Take the article for this worker: True only for the one caller that did.
+    """Take the article for this fetch worker: True only for the one caller that did.
 
     A queued, due article moves to ``fetching``; so does one whose worker died mid-way (its lease
-    lapsed), as a new attempt, unless it has used all attempts (then it fails as interrupted). When
-    a live worker holds the article, the seconds until its lease lapses are returned; otherwise None.
+    lapsed, or a hand-off whose CPU message never came), as a new attempt, unless it has used all
+    attempts (then it fails as interrupted). When a live worker holds the article, the seconds
+    until its lease lapses are returned; otherwise (and for a hand-off, which the CPU message
+    takes) None.
     """
     now = timezone.now()
     lease = timedelta(seconds=settings.DIGEST_LEASE_SECONDS)
-    due = Q(status=Status.QUEUED) & (Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now))
-    abandoned = Q(status__in=Article.RUNNING_STATUSES) & (Q(lease_expires_at__lt=now) | Q(lease_expires_at=None))
     claimed = (
         Article.objects.filter(pk=article_id)
-        .filter(due | (abandoned & Q(attempts__lt=settings.DIGEST_MAX_ATTEMPTS)))
+        .filter(_due(now) | (_abandoned(now) & Q(attempts__lt=settings.DIGEST_MAX_ATTEMPTS)))
         .update(
             status=Status.FETCHING,
             attempts=F("attempts") + 1,
@@ -117,22 +213,55 @@ def _claim(article_id: int) -> bool | Retry:
     )
     if claimed:
         return True
+    return _not_claimed(article_id, now)
+
+
+def _claim_handed_off(article_id: int) -> bool | Retry:
+    """Take the article for this CPU worker: True only for the one caller that did.
+
+    A handed-off article (its page stored, waiting for this step) is taken as it is; one whose CPU
+    worker died (lease lapsed) is taken over as a new attempt, or fails as interrupted when it used
+    all attempts. When a live worker holds it, the seconds until its lease lapses are returned;
+    otherwise (queued, being fetched, finished, gone) None.
+    """
+    now = timezone.now()
+    lease = now + timedelta(seconds=settings.DIGEST_LEASE_SECONDS)
+    if Article.objects.filter(pk=article_id, status=Status.EXTRACTING, next_attempt_at__isnull=False).update(
+        next_attempt_at=None, lease_expires_at=lease, status_changed_at=now
+    ):
+        return True
+    died = Q(status__in=CPU_STATUSES, next_attempt_at=None) & (Q(lease_expires_at__lt=now) | Q(lease_expires_at=None))
     if (
         Article.objects.filter(pk=article_id)
-        .filter(abandoned)
+        .filter(died, attempts__lt=settings.DIGEST_MAX_ATTEMPTS)
+        .update(status=Status.EXTRACTING, attempts=F("attempts") + 1, lease_expires_at=lease, status_changed_at=now)
+    ):
+        log.info("Article %s taken over from a CPU worker that stopped", article_id)
+        return True
+    return _not_claimed(article_id, now, abandoned=Q(pk=article_id) & died)
+
+
+def _not_claimed(article_id: int, now, abandoned: Q | None = None) -> Retry:
+    """After a claim took nothing: fail an abandoned article that used all attempts (None), or
+    return the seconds until a live worker's lease lapses (plus one), or None."""
+    if (
+        Article.objects.filter(pk=article_id)
+        .filter(abandoned if abandoned is not None else _abandoned(now))
+        .filter(attempts__gte=settings.DIGEST_MAX_ATTEMPTS)
         .update(
             status=Status.FAILED,
             status_changed_at=now,
             lease_expires_at=None,
+            next_attempt_at=None,
             error_code="interrupted",
             error=INTERRUPTED,
         )
     ):
         log.info("Article %s failed: interrupted too many times", article_id)
         return None
-    held = Article.objects.filter(pk=article_id, status__in=Article.RUNNING_STATUSES).values_list(
-        "lease_expires_at", flat=True
-    )
+    held = Article.objects.filter(
+        pk=article_id, status__in=Article.RUNNING_STATUSES, next_attempt_at=None, lease_expires_at__isnull=False
+    ).values_list("lease_expires_at", flat=True)
     for expires in held:
         return max((expires - now).total_seconds(), 0.0) + 1.0
     return None
@@ -143,7 +272,8 @@ def _heartbeat(article_id: int) -> Iterator[None]:
     """Renew the article's lease every third of ``DIGEST_LEASE_SECONDS`` while the body runs.
 
     A thread of its own (with its own database connection, closed at the end), so a long
-    extraction or summary keeps the lease without checking in from every step.
+    extraction or summary keeps the lease without checking in from every step. Only a lease a
+    worker holds is renewed, never a hand-off's.
     """
     seconds = float(settings.DIGEST_LEASE_SECONDS)
     stop = threading.Event()
@@ -151,7 +281,7 @@ def _heartbeat(article_id: int) -> Iterator[None]:
     def renew() -> None:
         try:
             while not stop.wait(seconds / 3):
-                Article.objects.filter(pk=article_id, status__in=Article.RUNNING_STATUSES).update(
+                Article.objects.filter(pk=article_id, status__in=Article.RUNNING_STATUSES, next_attempt_at=None).update(
                     lease_expires_at=timezone.now() + timedelta(seconds=seconds)
                 )
         except DATABASE_ERRORS:
@@ -168,12 +298,23 @@ def _heartbeat(article_id: int) -> Iterator[None]:
         beat.join(timeout=seconds)
 
 
+def hand_off_not_sent(article_id: int) -> None:
+    """The CPU message for a handed-off article could not be sent (the broker is down): let its
+    hand-off lapse now, so the next sweep queues it again instead of waiting ``DIGEST_STUCK_AFTER``."""
+    Article.objects.filter(pk=article_id, status=Status.EXTRACTING, next_attempt_at__isnull=False).update(
+        lease_expires_at=timezone.now()
+    )
+
+
 def fail_timed_out(article_id: int) -> None:
     """End an article that ran past the task time limit as ``failed`` (never retried: it would only
     run out of time again)."""
     limit = round(settings.DIGEST_TASK_SOFT_TIME_LIMIT)
     message = f"This page took too long to process (over {limit} seconds), so Digest stopped working on it."
-    Article.objects.filter(pk=article_id, status__in=Article.PENDING_STATUSES).update(
+    pending = Article.objects.filter(pk=article_id, status__in=Article.PENDING_STATUSES)
+    if pending.filter(status=Status.SUMMARIZING).exists():
+        message = f"This page is too long to summarize (over {limit} seconds), so Digest stopped working on it."
+    pending.update(
         status=Status.FAILED,
         status_changed_at=timezone.now(),
         lease_expires_at=None,
@@ -185,7 +326,9 @@ def fail_timed_out(article_id: int) -> None:
 
 
 def _store_page(article: Article, response) -> None:
-    """Keep the fetched bytes (compressed, apart from the article) and move on to ``extracting``."""
+    """Keep the fetched bytes (compressed, apart from the article) and hand the article off to the
+    CPU step: ``extracting``, due now, held for ``DIGEST_STUCK_AFTER`` seconds while its message waits
+    (a lost message lets the hand-off lapse, and the sweep queues the article again)."""
     now = timezone.now()
     FetchedPage.objects.update_or_create(
         article=article,
@@ -206,6 +349,8 @@ def _store_page(article: Article, response) -> None:
         fetched_at=now,
         status=Status.EXTRACTING,
         status_changed_at=now,
+        next_attempt_at=now,
+        lease_expires_at=now + timedelta(seconds=settings.DIGEST_STUCK_AFTER),
         blocked=False,
     )
 
@@ -376,78 +521,3 @@ def _seconds_words(seconds: float) -> str:
     if seconds < 90:
         return f"{round(seconds)} seconds"
     return f"{round(seconds / 60)} minutes"
-
-
-SWEEP_LOCK = "sweep"
-
-
-def sweep_stuck_articles() -> list[int]:
-    """The articles that need a message again, marked as sent; returns their ids ([] when another
-    sweep is running: two never run at once).
-
-    - A running article whose lease lapsed (its worker died) is queued again, or fails as
-      interrupted when it has used all attempts. A running article with a live lease is never
-      touched, however long it runs: its worker is alive (the task time limit bounds it).
-    - A queued, due article whose message could not be sent (the broker was down) or was sent over
-      ``DIGEST_STUCK_AFTER`` seconds ago and never arrived (a lost message) is sent again.
-    """
-    if not _take_lock(SWEEP_LOCK, seconds=max(settings.DIGEST_SWEEP_INTERVAL, settings.DIGEST_LEASE_SECONDS)):
-        log.info("Another sweep is running; this one does nothing")
-        return []
-    try:
-        return _sweep()
-    finally:
-        Lock.objects.filter(name=SWEEP_LOCK).update(expires_at=timezone.now())
-
-
-def _sweep() -> list[int]:
-    now = timezone.now()
-    lapsed = Q(status__in=Article.RUNNING_STATUSES) & (Q(lease_expires_at__lt=now) | Q(lease_expires_at=None))
-    exhausted = (
-        Article.objects.filter(lapsed)
-        .filter(attempts__gte=settings.DIGEST_MAX_ATTEMPTS)
-        .update(
-            status=Status.FAILED,
-            status_changed_at=now,
-            lease_expires_at=None,
-            error_code="interrupted",
-            error=INTERRUPTED,
-        )
-    )
-    abandoned = list(Article.objects.filter(lapsed).values_list("pk", flat=True))
-    if abandoned:
-        Article.objects.filter(lapsed, pk__in=abandoned).update(
-            status=Status.QUEUED, status_changed_at=now, next_attempt_at=None, lease_expires_at=None
-        )
-    overdue = now - timedelta(seconds=settings.DIGEST_STUCK_AFTER)
-    unsent = list(
-        Article.objects.filter(status=Status.QUEUED)
-        .filter(Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now))
-        # Sent but never arrived: it was due (sent, or its retry time came) long ago.
-        .filter(
-            Q(enqueued_at__isnull=True)
-            | Q(enqueued_at__lt=overdue, next_attempt_at=None)
-            | Q(enqueued_at__lt=overdue, next_attempt_at__lt=overdue)
-        )
-        .values_list("pk", flat=True)
-    )
-    ids = sorted(set(abandoned) | set(unsent))
-    # Marked as sent now, so the next sweep waits a full period (the send clears it if it fails).
-    Article.objects.filter(pk__in=ids).update(enqueued_at=now)
-    if ids:
-        log.info("Sweep requeued %d articles (%d failed after too many attempts)", len(ids), exhausted)
-    return ids
-
-
-def _take_lock(name: str, *, seconds: float) -> bool:
-    """Hold the lock ``name`` for ``seconds`` unless a live holder has it; True when taken."""
-    now = timezone.now()
-    until = now + timedelta(seconds=seconds)
-    if Lock.objects.filter(name=name, expires_at__lt=now).update(expires_at=until):
-        return True
-    try:
-        with transaction.atomic():
-            Lock.objects.create(name=name, expires_at=until)
-    except IntegrityError:
-        return False
-    return True

@@ -1,27 +1,38 @@
 """Every Celery task of Digest, each a few lines around ``reader.pipeline.steps``, and the enqueue.
 
-A message carries only an id. The task names are the ones messages were sent with before the
-tasks moved here, so messages queued by an older version are still understood after an upgrade.
-Every task is bounded by ``CELERY_TASK_SOFT_TIME_LIMIT``/``CELERY_TASK_TIME_LIMIT`` (settings).
+Two queues (``CELERY_TASK_ROUTES`` in settings): ``process_article``, the fetch step, goes to
+``DIGEST_FETCH_QUEUE``, served by a thread pool (it waits on the network); everything else
+(``extract_article``, summary variants, the sweep) goes to ``DIGEST_QUEUE``, served by one process
+per core. A message carries only an id. The task names are the ones messages were sent with
+before the split and the move here (``reader.tasks.process_article`` is the fetch step, which
+hands off to the CPU step), so messages queued by an older version are still understood after an
+upgrade. Every task is bounded: by ``CELERY_TASK_SOFT_TIME_LIMIT``/``CELERY_TASK_TIME_LIMIT`` in
+the prefork pool; in the fetch worker's thread pool, where Celery cannot interrupt a thread, by
+the fetch's own total timeout (``DIGEST_FETCH_TOTAL_TIMEOUT``).
 """
 
 from __future__ import annotations
 
 import logging
+import random
 
 from billiard.exceptions import TimeLimitExceeded
-from celery import Task, shared_task
+from celery import Task, current_app, shared_task
+from django.conf import settings
 from django.db import close_old_connections, connection, transaction
 from django.utils import timezone
 
 from reader.models import Article
-from reader.pipeline import steps
+from reader.pipeline import steps, sweep
+from reader.pipeline.politeness import HostLimiter, HostLimits, redis_client
 from reader.services.organize import purge_deleted
 
 log = logging.getLogger(__name__)
 
 # Seconds before a task whose database was unreachable tries again (a restart takes a few).
 DATABASE_RETRY_DELAY = 10.0
+# Seconds a politeness slot outlives the longest fetch, so that only a dead worker's slot lapses.
+SLOT_MARGIN = 10.0
 
 
 class PipelineTask(Task):
@@ -34,18 +45,29 @@ class PipelineTask(Task):
             steps.fail_timed_out(args[0])
 
 
-@shared_task(name="reader.tasks.process_article", base=PipelineTask, ignore_result=True)
-def process_article(article_id: int) -> None:
-    """Fetch, extract and summarize one article (by id). Safe to run twice or for a missing id."""
+@shared_task(name="reader.tasks.process_article", base=PipelineTask, bind=True, ignore_result=True)
+def process_article(self: Task, article_id: int) -> None:
+    """Fetch one article (by id) within the site's limits and hand the stored page to
+    ``extract_article``. Called as a plain function (a test, the shell) it runs the whole pipeline
+    in this process instead, as it always did. Safe to run twice or for a missing id."""
     try:
-        delay = steps.process_article(article_id)
+        if self.request.called_directly:
+            after = steps.later(steps.FETCH, steps.process_article(article_id))
+        else:
+            after = steps.fetch_article(article_id, limiter=_limiter())
     except steps.DATABASE_ERRORS:
-        log.warning("Database unavailable while processing article %s; trying again later", article_id, exc_info=True)
-        if not connection.in_atomic_block:  # a broken connection is dropped; a caller's transaction is not
-            close_old_connections()
-        delay = DATABASE_RETRY_DELAY
-    if delay is not None:
-        enqueue([article_id], countdown=delay)
+        after = _database_unavailable(steps.FETCH, article_id)
+    _send_next(article_id, after)
+
+
+@shared_task(name="reader.tasks.extract_article", base=PipelineTask, ignore_result=True)
+def extract_article(article_id: int) -> None:
+    """Extract, summarize and index one fetched article (by id). Safe to run twice or for a missing id."""
+    try:
+        after = steps.extract_article(article_id)
+    except steps.DATABASE_ERRORS:
+        after = _database_unavailable(steps.EXTRACT, article_id)
+    _send_next(article_id, after)
 
 
 @shared_task(name="reader.tasks.sweep_articles", ignore_result=True)
@@ -54,7 +76,7 @@ def sweep_articles() -> int:
     deleted longer than ``DIGEST_PURGE_DELETED_AFTER`` ago (run by Celery beat). Returns how many
     were requeued."""
     purge_deleted()
-    ids = steps.sweep_stuck_articles()
+    ids = sweep.sweep_stuck_articles()
     enqueue(ids)
     return len(ids)
 
@@ -63,6 +85,42 @@ def sweep_articles() -> int:
 def summarize_variant(summary_id: int) -> None:
     """Compute one pending ``Summary`` row (by id). Safe to run twice or for a missing row."""
     steps.compute_pending_summary(summary_id)
+
+
+def _database_unavailable(step: str, article_id: int) -> steps.Next:
+    log.warning("Database unavailable while processing article %s; trying again later", article_id, exc_info=True)
+    if not connection.in_atomic_block:  # a broken connection is dropped; a caller's transaction is not
+        close_old_connections()
+    return steps.Next(step, DATABASE_RETRY_DELAY)
+
+
+def _send_next(article_id: int, after: steps.Next | None) -> None:
+    """Send the message a step asked for: the CPU step, or the fetch step again later."""
+    if after is None:
+        return
+    countdown = after.delay or None
+    if after.step == steps.FETCH:
+        enqueue([article_id], countdown=countdown)
+    elif not _send(extract_article, (article_id,), countdown) and not after.delay:
+        steps.hand_off_not_sent(article_id)
+
+
+_limiters: dict[str, HostLimiter] = {}
+
+
+def _limiter() -> HostLimiter:
+    """The per-site limits from ``DIGEST_FETCH_PER_HOST``/``DIGEST_FETCH_HOST_INTERVAL``, kept in the
+    broker's Redis (one client per broker URL, shared by the worker's threads)."""
+    url = current_app.conf.broker_url
+    limits = HostLimits(
+        per_host=int(settings.DIGEST_FETCH_PER_HOST),
+        interval=float(settings.DIGEST_FETCH_HOST_INTERVAL),
+        slot_ttl=float(settings.DIGEST_FETCH_TOTAL_TIMEOUT) + SLOT_MARGIN,
+    )
+    limiter = _limiters.get(url)
+    if limiter is None or limiter.limits != limits:
+        limiter = _limiters[url] = HostLimiter(redis_client(url), limits)
+    return limiter
 
 
 def enqueue(article_ids: list[int], *, countdown: float | None = None, unsent: list[int] | None = None) -> None:
@@ -104,10 +162,12 @@ def _send(task: Task, args: tuple, countdown: float | None) -> bool:
     # Not Celery's apply_async_on_commit: a broker error there would escape into the request that
     # committed (an HTTP 500 after the save succeeded). Here it is logged and the row waits.
     try:
-        if countdown is None:
-            task.apply_async(args, retry=False)
+        if countdown:
+            # Stretched a little (never shortened: the article is not due before it) to spread messages
+            # that would otherwise come back together, such as links to one busy site.
+            task.apply_async(args, countdown=countdown + random.uniform(0, min(countdown * 0.1, 1.0)), retry=False)
         else:
-            task.apply_async(args, countdown=countdown, retry=False)
+            task.apply_async(args, retry=False)
     except Exception:  # kombu raises many kinds of OperationalError; the row is safe either way
         log.exception("Could not enqueue %s%r; the sweep will send it", task.name, args)
         return False

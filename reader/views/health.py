@@ -14,6 +14,8 @@ from django.db import connections
 from django.http import HttpRequest, JsonResponse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
+from redis.backoff import NoBackoff
+from redis.retry import Retry
 
 log = logging.getLogger(__name__)
 
@@ -79,12 +81,15 @@ def _check_database() -> None:
 
 def _check_broker(url: str) -> None:
     """PING the broker at ``url`` (Celery's broker URL: ``redis://``, ``rediss://``, ``unix://`` or kombu's
-    ``redis+socket://``); raises if it does not answer within ``HEALTH_TIMEOUT`` seconds."""
-    options = {"socket_connect_timeout": HEALTH_TIMEOUT, "socket_timeout": HEALTH_TIMEOUT}
+    ``redis+socket://``); raises if it does not answer. Its socket timeouts are a second past the probe's
+    deadline: a hung broker is reported as ``timeout``, and the thread still ends by itself soon after."""
+    # One attempt: redis-py's default retries with backoff would outlast the deadline on a refused connection.
+    timeout, once = HEALTH_TIMEOUT + 1, Retry(NoBackoff(), 0)
     if url.startswith(_SOCKET_SCHEME):
-        client = redis.Redis(unix_socket_path=url[len(_SOCKET_SCHEME) :].split("?")[0], **options)
+        path = url[len(_SOCKET_SCHEME) :].split("?")[0]
+        client = redis.Redis(unix_socket_path=path, socket_connect_timeout=timeout, socket_timeout=timeout, retry=once)
     else:
-        client = redis.Redis.from_url(url, **options)
+        client = redis.Redis.from_url(url, socket_connect_timeout=timeout, socket_timeout=timeout, retry=once)
     try:
         client.ping()
     finally:

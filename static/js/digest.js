@@ -30,7 +30,7 @@
     var look = event.detail || {};
     if (look.theme) document.body.dataset.theme = look.theme;
     if (look.font) document.body.dataset.font = look.font;
-    if (look.size) document.body.style.setProperty("--reader-size", look.size + "px");
+    if (look.size) document.body.dataset.size = look.size;
   });
 
   // A paste too large to send is not sent: the text stays in the box and the limit is said.

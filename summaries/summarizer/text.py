@@ -5,6 +5,8 @@ The stored text has one paragraph, heading or list item per line (``reader.extra
 headings and very short lines never are, though their words still count for the algorithms that read
 them (LSA's and Luhn's vocabulary, Edmundson's title method). ``is_heading`` is the one heading rule:
 ``reader.rendering`` shows a line as a heading exactly when the summarizer would never choose it.
+``prepare`` reads at most ``text_limit(language)`` characters and keeps at most ``MAX_CANDIDATES``
+candidates: the two bounds on what a summary considers.
 """
 
 from __future__ import annotations

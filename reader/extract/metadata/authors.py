@@ -19,7 +19,7 @@ _NOT_A_NAME = re.compile(
 )
 _BY_PREFIX = re.compile(
     r"^\s*(?:(?:analysis|opinion|commentary|story|text|words|written|posted|reporting)\s+)?"
-    r"(by|von|par|por|di|door|av|af)\s*[:\-]?\s+",
+    r"(by|von|par|por|di|door|av|af|מאת|بقلم|автор)\s*[:\-]?\s+",
     re.IGNORECASE,
 )
 # Academic and professional credentials after a comma ("Jane Doe, MS, RDN").
@@ -74,12 +74,12 @@ def find_authors(
             if names := [n for n in names if _valid_name(n)]:
                 break
     if not names:
-        xpath = _BYLINE_XPATH
         scope = tree.xpath("//article") or tree.xpath("//main") or [tree]
-        for el in scope[0].xpath("." + xpath[1:]) if scope[0] is not tree else tree.xpath(xpath):
+        # Anywhere inside the <article> (".//"), not only among its direct children.
+        for el in scope[0].xpath("." + _BYLINE_XPATH):
             if el.tag in ("meta", "link"):
                 continue
-            found = [n for n in _split_names(clean_line(" ".join(el.itertext()))) if _valid_name(n)]
+            found = [n for n in _split_names(clean_line(" ".join(el.itertext())), byline=True) if _valid_name(n)]
             if found:
                 names = found
                 break
@@ -96,18 +96,32 @@ def find_authors(
     return out[:_MAX_AUTHORS]
 
 
-def _split_names(text: str) -> list[str]:
+def _split_names(text: str, byline: bool = False) -> list[str]:
+    """The names in an author string: "By" and what follows a separator (``·``, ``|``, a dash or a
+    new line: an affiliation, a date) cut, split at commas, "&" and "and"; credentials after a
+    name ("Jane Doe, MS, RDN") dropped. In a visible ``byline``, the first part stays even when it
+    looks like a credential (the agency "PTI"), and a one-word part after a comma is the dateline's
+    place ("By Jo Doe, Washington", "PTI, Washington, Nov 20"), not a person."""
     text = unescape(text or "")
     text = _BY_PREFIX.sub("", clean_line(text))
     text = re.split(r"\s+(?:[|•·—–]|-\s)\s*|\n", text)[0]
     text = _DATE_WORD.sub("", text)
-    parts = [p.strip(" .,:;") for p in _NAME_SPLIT.split(text)]
-    return [p for p in parts if p and not _CREDENTIAL.match(p)]
+    pieces = text.split(",")
+    if byline:
+        pieces = pieces[:1] + [p for p in pieces[1:] if len(p.split()) != 1 or not p.strip().istitle()]
+    names: list[str] = []
+    for piece in pieces:
+        for part in _NAME_SPLIT.split(piece):
+            part = part.strip(" .,:;")
+            # A byline's first part is a name even when it looks like a credential: "PTI", "AP" are agencies.
+            if part and not ((names or not byline) and _CREDENTIAL.match(part)):
+                names.append(part)
+    return names
 
 
 def _valid_name(name: str) -> bool:
-    if not name or _NOT_A_NAME.search(name):
-        return False
+    if not name or _NOT_A_NAME.search(name) or _BY_PREFIX.match(name + " "):
+        return False  # a byline's "By" label alone is no name
     words = name.split()
     if len(words) == 1 and name.islower():
         return False  # a user handle ("gto"), not a person's name

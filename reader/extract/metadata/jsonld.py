@@ -6,6 +6,7 @@ import json
 import re
 from html import unescape
 from typing import Any
+from urllib.parse import urljoin
 
 import lxml.etree
 import lxml.html
@@ -92,6 +93,50 @@ def article_node(objects: list[dict]) -> dict:
         if rank < best_rank:
             best, best_rank = obj, rank
     return best
+
+
+def resolve_references(node: dict, objects: list[dict], url: str = "") -> dict:
+    """``node`` with each property value that only points at another node replaced by that node.
+
+    Inputs: a JSON-LD object (the article node), :func:`jsonld_objects`' list and the page's
+    address. In a schema.org ``@graph`` (Yoast, Rank Math and most CMS plugins write one), the
+    article's ``author``, ``publisher`` and ``image`` are often bare references such as
+    ``{"@id": "https://site/#/schema/person/5f2c"}`` with the Person, Organization or ImageObject
+    itself elsewhere in the graph, or in another ``ld+json`` block. Output: a shallow copy in
+    which each such value (alone or inside a list) that names no ``name``/``url`` of its own is
+    replaced by the node whose ``@id`` it gives, merged with what the reference itself says;
+    ``@id`` values are compared after resolving them against ``url`` (a relative ``#author``
+    matches ``https://site/page#author``). One level deep, so a cycle of references cannot loop.
+    A reference to no known node stays as it is.
+    """
+    if not node:
+        return node
+    index: dict[str, dict] = {}
+    for obj in objects:
+        key = _id_key(obj.get("@id"), url)
+        if key and key not in index and obj is not node:
+            index[key] = obj
+
+    def resolved(value: Any) -> Any:
+        if isinstance(value, list):
+            return [resolved(v) for v in value]
+        if not isinstance(value, dict) or value.get("name") or value.get("url"):
+            return value
+        target = index.get(_id_key(value.get("@id"), url))
+        return {**target, **value} if target is not None else value
+
+    if not index:
+        return node
+    return {key: value if key.startswith("@") else resolved(value) for key, value in node.items()}
+
+
+def _id_key(value: Any, url: str) -> str:
+    if not isinstance(value, str) or not value.strip():
+        return ""
+    try:
+        return urljoin(url, value.strip()) if url else value.strip()
+    except ValueError:
+        return value.strip()
 
 
 def ld_text(value: Any) -> str:

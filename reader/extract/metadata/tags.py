@@ -45,6 +45,19 @@ def html_lang(tree: lxml.html.HtmlElement) -> str:
     return lang if re.fullmatch(r"[a-z]{2}", lang) else ""
 
 
+def declared_direction(tree: lxml.html.HtmlElement) -> str:
+    """The writing direction the page's markup declares: the ``dir`` of its first ``<article>`` or
+    ``<main>`` that has one, else of ``<body>``, else of ``<html>``, when that is ``"rtl"`` or
+    ``"ltr"``; else "" (missing, ``"auto"``, or anything else)."""
+    body = tree.find("body")
+    inner = next((el for el in tree.iter("article", "main") if el.get("dir")), None)
+    for el in (inner, body, tree):
+        value = (el.get("dir") or "").strip().lower() if el is not None else ""
+        if value in ("rtl", "ltr"):
+            return value
+    return ""
+
+
 def site_names(meta: dict[str, str], article_ld: dict, url: str) -> list[str]:
     """The names the site goes by, most explicit first.
 

@@ -6,7 +6,10 @@ import os
 import secrets
 
 from django.contrib.auth import get_user_model
-from django.core.management.base import BaseCommand
+from django.core.exceptions import ImproperlyConfigured
+from django.core.management.base import BaseCommand, CommandError
+
+from config.envfiles import env_or_file
 
 
 class Command(BaseCommand):
@@ -17,7 +20,10 @@ class Command(BaseCommand):
         if User.objects.exists():
             return
         username = os.environ.get("DIGEST_ADMIN_USER") or "admin"
-        password = os.environ.get("DIGEST_ADMIN_PASSWORD") or ""
+        try:
+            password = env_or_file("DIGEST_ADMIN_PASSWORD")  # or DIGEST_ADMIN_PASSWORD_FILE
+        except ImproperlyConfigured as exc:
+            raise CommandError(str(exc)) from exc
         generated = not password
         if generated:
             password = secrets.token_urlsafe(12)

@@ -1,6 +1,7 @@
 """``manage.py rundigest``: run the web server, a Celery worker with beat, and the default broker.
 
-What ``make run`` calls. Ctrl-C stops all of it.
+What ``make run`` (development: Django's runserver) and ``make serve`` (``--production``: gunicorn, DEBUG
+off, hashed static files collected first) call. Ctrl-C or SIGTERM stops all of it.
 """
 
 from __future__ import annotations
@@ -12,10 +13,14 @@ import sys
 import time
 
 from django.conf import settings
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 
 from config.broker import start_private_redis
-from config.celery import worker_command
+from config.celery import cpu_worker_command, fetch_worker_command, single_worker_command
+
+# Seconds each child has to stop after SIGTERM before it and its process group are killed. gunicorn's
+# graceful_timeout (config/gunicorn.py) is shorter, so in-flight requests can finish first.
+STOP_TIMEOUT = 15
 
 
 class Command(BaseCommand):
@@ -24,9 +29,34 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("--host", default=os.environ.get("HOST", "127.0.0.1"))
         parser.add_argument("--port", default=os.environ.get("PORT", "8000"))
-        parser.add_argument("--concurrency", type=int, default=int(os.environ.get("DIGEST_WORKER_CONCURRENCY", "2")))
+        parser.add_argument(
+            "--concurrency", type=int, default=settings.DIGEST_WORKER_CONCURRENCY, help="CPU worker processes"
+        )
+        parser.add_argument(
+            "--single-queue",
+            action="store_true",
+            help="one prefork worker for fetching and extracting (the setup before the queues were split) "
+            "instead of a fetch worker (DIGEST_FETCH_CONCURRENCY threads) beside the CPU worker",
+        )
+        parser.add_argument(
+            "--production",
+            action="store_true",
+            help="gunicorn (DIGEST_WEB_WORKERS processes) instead of runserver; needs DEBUG off and ALLOWED_HOSTS; "
+            "collects hashed, compressed static files first and serves them (DIGEST_SERVE_STATIC).",
+        )
 
     def handle(self, *args, **options):
+        production = options["production"]
+        address = f"{options['host']}:{options['port']}"
+        child_env = dict(os.environ)
+        if production:
+            child_env.update(_production_env())
+            web = [
+                sys.executable, "-m", "gunicorn", "--config", "python:config.gunicorn",
+                "--bind", address, "config.wsgi:application",
+            ]  # fmt: skip
+        else:
+            web = [sys.executable, "manage.py", "runserver", "--noreload", address]
         # A service manager stops us with SIGTERM, a closed terminal with SIGHUP: both stop
         # everything, as Ctrl-C does. Children run in their own sessions so that only this process
         # decides the order (web and worker first, the broker last).
@@ -37,16 +67,24 @@ class Command(BaseCommand):
             procs.append(("broker", start_private_redis(settings.DIGEST_PRIVATE_REDIS_SOCKET)))
             self.stdout.write(f"Broker: private redis-server on {settings.DIGEST_PRIVATE_REDIS_SOCKET}")
         else:
-            self.stdout.write(f"Broker: {settings.CELERY_BROKER_URL}")
+            self.stdout.write(f"Broker: {_without_password(settings.CELERY_BROKER_URL)}")
         settings.DATA_DIR.mkdir(parents=True, exist_ok=True)
-        worker = worker_command(concurrency=options["concurrency"], schedule=settings.DATA_DIR / "celerybeat-schedule")
-        procs.append(("worker", subprocess.Popen(worker, start_new_session=True)))
-        web = [sys.executable, "manage.py", "runserver", "--noreload", f"{options['host']}:{options['port']}"]
-        procs.append(("web", subprocess.Popen(web, cwd=settings.BASE_DIR, start_new_session=True)))
-        self.stdout.write(
-            self.style.SUCCESS(f"Digest is running at http://{options['host']}:{options['port']}/  (Ctrl-C stops it)")
-        )
+        schedule = settings.DATA_DIR / "celerybeat-schedule"
+        # Both workers, as in production: the fetch worker's threads keep many slow sites waiting at
+        # once while the CPU worker's processes extract (one process per core, beat embedded).
+        if options["single_queue"]:
+            workers = {"worker": single_worker_command(schedule=schedule, concurrency=options["concurrency"])}
+        else:
+            workers = {
+                "fetch worker": fetch_worker_command(),
+                "cpu worker": cpu_worker_command(schedule=schedule, concurrency=options["concurrency"]),
+            }
         try:
+            for name, command in workers.items():
+                procs.append((name, subprocess.Popen(command, env=child_env, start_new_session=True)))
+            procs.append(("web", subprocess.Popen(web, cwd=settings.BASE_DIR, env=child_env, start_new_session=True)))
+            mode = f"production: gunicorn, {settings.DIGEST_WEB_WORKERS} processes" if production else "development"
+            self.stdout.write(self.style.SUCCESS(f"Digest is running at http://{address}/  ({mode}; Ctrl-C stops it)"))
             while all(p.poll() is None for _, p in procs):
                 time.sleep(0.5)
             for name, p in procs:
@@ -56,14 +94,54 @@ class Command(BaseCommand):
             self.stdout.write("Stopping…")
         finally:
             for _, p in reversed(procs):
-                if p.poll() is None:
-                    p.send_signal(signal.SIGTERM)
-                try:
-                    p.wait(timeout=15)
-                except subprocess.TimeoutExpired:
-                    p.kill()
-                    p.wait()
+                _stop(p)
             self.stdout.write("Stopped.")
+
+
+def _production_env() -> dict[str, str]:
+    """Check the settings production needs and collect the static files; the variables the children get.
+
+    Raises CommandError with what to set when DEBUG is on or ALLOWED_HOSTS is empty (every request would
+    be refused), or when collectstatic fails.
+    """
+    if settings.DEBUG:
+        raise CommandError("--production runs with DEBUG off: unset DEBUG (make run is the development mode).")
+    if not settings.ALLOWED_HOSTS:
+        raise CommandError(
+            "--production needs ALLOWED_HOSTS, the host names the site answers to (digest.example.org; "
+            "127.0.0.1 to try it on this machine)."
+        )
+    env = {"DIGEST_SERVE_STATIC": "1"}
+    # In a child process, because the storage (hashed or not) is chosen when the settings load.
+    collect = [sys.executable, "manage.py", "collectstatic", "--noinput", "--verbosity", "0"]
+    done = subprocess.run(collect, cwd=settings.BASE_DIR, env={**os.environ, **env}, check=False)
+    if done.returncode != 0:
+        raise CommandError(f"collectstatic failed (exit code {done.returncode}); see above.")
+    return env
+
+
+def _stop(proc: subprocess.Popen) -> None:
+    """SIGTERM, then after ``STOP_TIMEOUT`` seconds SIGKILL to the child's whole process group (its own
+    session: gunicorn's or Celery's pool processes must not outlive it)."""
+    if proc.poll() is None:
+        proc.send_signal(signal.SIGTERM)
+    try:
+        proc.wait(timeout=STOP_TIMEOUT)
+    except subprocess.TimeoutExpired:
+        try:
+            os.killpg(proc.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        proc.wait()
+
+
+def _without_password(url: str) -> str:
+    """The broker URL to print: ``redis://:secret@host/0`` -> ``redis://:***@host/0``."""
+    scheme, sep, rest = url.partition("://")
+    credentials, at, host = rest.rpartition("@")
+    if not sep or not at or ":" not in credentials:
+        return url
+    return f"{scheme}://{credentials.split(':', 1)[0]}:***@{host}"
 
 
 def _interrupt(signum, frame):
