@@ -146,14 +146,21 @@ def main() -> None:
 
 
 def _run(mode: str, args, sites: SlowSites, work: Path, env: dict[str, str]) -> Run:
-    from django.contrib.auth import get_user_model
+    from django.conf import settings
 
-    from config.celery import app
-    from reader.models import Article
+    from config.celery import sending_to
 
     old_tree = args.before_tree if mode == "before" and args.before_tree else None
-    routes = app.conf.task_routes
-    app.conf.task_routes = {} if old_tree else routes  # an older tree's worker has the default queue only
+    # An older tree's worker has one queue, the default one: every message goes there.
+    with sending_to(settings.DIGEST_QUEUE, settings.DIGEST_QUEUE if old_tree else settings.DIGEST_FETCH_QUEUE):
+        return _measure(mode, old_tree, args, sites, work, env)
+
+
+def _measure(mode: str, old_tree: Path | None, args, sites: SlowSites, work: Path, env: dict[str, str]) -> Run:
+    from django.contrib.auth import get_user_model
+
+    from reader.models import Article
+
     Article.objects.all().delete()
     get_user_model().objects.all().delete()
     port = _free_port("127.0.0.1")
@@ -185,7 +192,6 @@ def _run(mode: str, args, sites: SlowSites, work: Path, env: dict[str, str]) -> 
         memory = [_memory(p) for p in pool]
         return Run(mode, seconds, failed, worker_cpu, per_article, machine_cpu, memory, fetch_rss, has_numpy)
     finally:
-        app.conf.task_routes = routes
         proc.terminate()
         proc.wait(timeout=60)
         log.close()

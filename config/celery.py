@@ -11,7 +11,8 @@ import gc
 import os
 import subprocess
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 
 from celery import Celery, signals
@@ -109,6 +110,29 @@ def single_worker_command(*, schedule: Path | None, concurrency: int | None = No
         queues=tuple(dict.fromkeys((settings.DIGEST_QUEUE, settings.DIGEST_FETCH_QUEUE))),
         beat=beat,
     )
+
+
+@contextmanager
+def sending_to(queue: str, fetch_queue: str) -> Iterator[None]:
+    """Within the block, this process sends its messages to other queues: ``queue`` (the CPU queue, the
+    default one) and ``fetch_queue`` (every route of ``CELERY_TASK_ROUTES``, the fetch step's), for
+    tests and the benchmark, whose workers have queues of their own.
+
+    Celery keeps the routes it built on first use, so they are built again on the way in and out.
+    """
+    previous = (app.conf.task_default_queue, app.conf.task_routes)
+    routes = {name: {**route, "queue": fetch_queue} for name, route in settings.CELERY_TASK_ROUTES.items()}
+    _route(queue, routes)
+    try:
+        yield
+    finally:
+        _route(*previous)
+
+
+def _route(queue: str, routes) -> None:
+    app.conf.update(task_default_queue=queue, task_routes=routes)
+    app.amqp.flush_routes()
+    app.amqp.__dict__.pop("router", None)  # a cached_property: rebuilt from the new routes when next used
 
 
 @signals.worker_init.connect

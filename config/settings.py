@@ -260,8 +260,8 @@ CELERY_WORKER_TASK_LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(task_name
 # Two queues (reader/pipeline/tasks.py). Fetching waits on the network: DIGEST_FETCH_QUEUE, served by a
 # worker with a thread pool of DIGEST_FETCH_CONCURRENCY downloads at once. Extraction, summaries and the
 # sweep use the CPU: DIGEST_QUEUE (the default queue, the name every message had before the split),
-# served by DIGEST_WORKER_CONCURRENCY processes, one per core. Give both the same name to run one worker
-# for both (`rundigest --single-queue`). Throughput measured in bench/README.md (Pipeline).
+# served by DIGEST_WORKER_CONCURRENCY processes, one per core. `rundigest --single-queue` (or one name for
+# both) runs one prefork worker for both, as before the split. Throughput measured in bench/README.md (Pipeline).
 DIGEST_QUEUE = env.str("DIGEST_QUEUE", default="digest")
 DIGEST_FETCH_QUEUE = env.str("DIGEST_FETCH_QUEUE", default="digest-fetch")
 DIGEST_WORKER_CONCURRENCY = env.int("DIGEST_WORKER_CONCURRENCY", default=2)

@@ -21,7 +21,7 @@ from django.db import connection
 from django.test import override_settings
 
 from config.broker import start_private_redis
-from config.celery import app, worker_command
+from config.celery import app, sending_to, worker_command
 from tests.httpserver import http_server_fixture  # noqa: F401  (the http_server fixture: a real HTTP server on 127.0.0.1)
 
 REPO = Path(__file__).resolve().parent.parent
@@ -124,10 +124,12 @@ def broker(tmp_path_factory):
     else:
         url = settings.CELERY_BROKER_URL
     queue = f"digest-test-{uuid.uuid4().hex[:8]}"
-    old = (app.conf.broker_url, app.conf.task_default_queue)
-    app.conf.update(broker_url=url, task_default_queue=queue)
-    yield {"url": url, "queue": queue}
-    app.conf.update(broker_url=old[0], task_default_queue=old[1])
+    old = app.conf.broker_url
+    app.conf.update(broker_url=url)
+    # One queue for both steps: the test worker consumes it with one prefork pool.
+    with sending_to(queue, queue):
+        yield {"url": url, "queue": queue}
+    app.conf.update(broker_url=old)
     if proc is not None:
         proc.terminate()
         try:
@@ -154,6 +156,7 @@ class WorkerProcess:
                 "DATABASE_URL": self.database_url,
                 "REDIS_URL": self.broker["url"],
                 "DIGEST_QUEUE": self.broker["queue"],
+                "DIGEST_FETCH_QUEUE": self.broker["queue"],
                 "SECRET_KEY": "test-secret-key-not-for-production",
                 "DIGEST_PRIVATE_NETWORKS_ALLOWED": "127.0.0.0/8",
             }

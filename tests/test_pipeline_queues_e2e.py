@@ -21,9 +21,8 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.test import override_settings
 
-from config.celery import app, cpu_worker_command, fetch_worker_command
+from config.celery import cpu_worker_command, fetch_worker_command, sending_to
 from reader.models import Article
-from reader.pipeline import tasks
 from reader.pipeline.saving import save_urls
 from tests.conftest import REPO, WorkerProcess, database_url_for_worker
 from tests.httpserver import HTTPTestServer
@@ -122,16 +121,14 @@ def default_workers(broker, django_db_setup, django_db_blocker, tmp_path_factory
     with override_settings(DIGEST_QUEUE=queue, DIGEST_FETCH_QUEUE=fetch_queue):
         commands = {"fetch": fetch_worker_command(), "cpu": cpu_worker_command(schedule=None, beat=False)}
     workers = [Worker(command, name, broker, url, env, log_dir) for name, command in commands.items()]
-    old = (app.conf.task_default_queue, app.conf.task_routes)
-    app.conf.update(task_default_queue=queue, task_routes={tasks.process_article.name: {"queue": fetch_queue}})
     for worker in workers:
         worker.start()
     try:
         for worker in workers:
             worker.wait_ready()
-        yield workers
+        with sending_to(queue, fetch_queue):
+            yield workers
     finally:
-        app.conf.update(task_default_queue=old[0], task_routes=old[1])
         for worker in workers:
             worker.stop()
 

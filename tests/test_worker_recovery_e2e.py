@@ -16,7 +16,7 @@ import time
 import pytest
 from django.contrib.auth import get_user_model
 
-from config.celery import app
+from config.celery import sending_to
 from reader.models import Article
 from tests.conftest import WorkerProcess, database_url_for_worker
 from tests.httpserver import HTTPTestServer
@@ -31,8 +31,6 @@ LEASE_SECONDS = 6
 def lone_worker(broker, django_db_setup, django_db_blocker, tmp_path):
     """A worker without beat on a queue of its own, with a short lease and no sweep to speak of."""
     queue = broker["queue"] + "-lone"
-    default_queue = app.conf.task_default_queue
-    app.conf.task_default_queue = queue
     with django_db_blocker.unblock():
         url = database_url_for_worker()
     worker = WorkerProcess(
@@ -42,10 +40,10 @@ def lone_worker(broker, django_db_setup, django_db_blocker, tmp_path):
         tmp_path,
         beat=False,
     )
-    worker.start()
-    yield worker
-    worker.stop()
-    app.conf.task_default_queue = default_queue
+    with sending_to(queue, queue):
+        worker.start()
+        yield worker
+        worker.stop()
 
 
 def _pool_processes(worker: WorkerProcess) -> list[int]:

@@ -72,7 +72,7 @@ class Command(BaseCommand):
         schedule = settings.DATA_DIR / "celerybeat-schedule"
         # Both workers, as in production: the fetch worker's threads keep many slow sites waiting at
         # once while the CPU worker's processes extract (one process per core, beat embedded).
-        if options["single_queue"]:
+        if options["single_queue"] or settings.DIGEST_FETCH_QUEUE == settings.DIGEST_QUEUE:
             workers = {"worker": single_worker_command(schedule=schedule, concurrency=options["concurrency"])}
         else:
             workers = {
