@@ -323,7 +323,9 @@ def test_healthz_is_503_when_the_broker_is_down(fault, client, db, tmp_path):
 
 def _manage(args: list[str], env: Mapping[str, str | None], tmp_path: Path) -> subprocess.CompletedProcess:
     """``manage.py args`` in a child process, with ``env`` on top of ours (None: that variable removed)."""
-    base = {k: v for k, v in os.environ.items() if k not in ("SECRET_KEY", "DATABASE_URL", "REDIS_URL")}
+    # DJANGO_ALLOW_ASYNC_UNSAFE: set by the browser tests for the live server, never in a deployment.
+    dropped = ("SECRET_KEY", "DATABASE_URL", "REDIS_URL", "DJANGO_ALLOW_ASYNC_UNSAFE")
+    base = {k: v for k, v in os.environ.items() if k not in dropped}
     base["DIGEST_DATA_DIR"] = str(tmp_path / "var")
     for name, value in env.items():
         if value is None:

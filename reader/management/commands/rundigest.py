@@ -1,4 +1,5 @@
-"""``manage.py rundigest``: run the web server, a Celery worker with beat, and the default broker.
+"""``manage.py rundigest``: run the web server, the two Celery workers (fetching: threads; extraction and
+summaries: a process per core, with beat), and the default broker. ``--single-queue``: one worker for both.
 
 What ``make run`` (development: Django's runserver) and ``make serve`` (``--production``: gunicorn, DEBUG
 off, hashed static files collected first) call. Ctrl-C or SIGTERM stops all of it.
@@ -24,7 +25,7 @@ STOP_TIMEOUT = 15
 
 
 class Command(BaseCommand):
-    help = "Run Digest for one machine: web server, worker (with beat) and, without REDIS_URL, a private Redis."
+    help = "Run Digest for one machine: web server, workers (with beat) and, without REDIS_URL, a private Redis."
 
     def add_arguments(self, parser):
         parser.add_argument("--host", default=os.environ.get("HOST", "127.0.0.1"))
