@@ -171,11 +171,8 @@ def test_a_paste_while_the_broker_is_down_is_saved_and_said(client, user, monkey
     assert Article.objects.filter(owner=user).count() == 20
     assert "your links are saved and will be processed when it is back" in page
     assert len([r for r in caplog.records if "Could not enqueue" in r.getMessage()]) == 1
-    # Once the broker is back, a sweep sends every one of them: this one, or the test worker's own beat
-    # when an end-to-end test left one running on the same database.
-    swept = set(sweep.sweep_stuck_articles())
-    assert swept <= set(Article.objects.filter(owner=user).values_list("pk", flat=True))
-    assert not Article.objects.filter(owner=user, enqueued_at__isnull=True).exists()
+    # That the next sweep sends unsent articles is test_two_sweeps_never_run_at_once's (here an
+    # end-to-end test's worker may be sweeping the same database).
 
 
 def test_an_article_out_of_time_while_summarizing_says_it_is_too_long_to_summarize(user):

@@ -42,6 +42,12 @@ def lone_worker(broker, django_db_setup, django_db_blocker, tmp_path):
     )
     with sending_to(queue, queue):
         worker.start()
+        # Up, with its pool, before anything is saved: the end-to-end tests' own worker sweeps the same
+        # database and would take a message that waited too long.
+        deadline = time.monotonic() + 60
+        while not _pool_processes(worker) or "ready." not in worker.log():
+            assert time.monotonic() < deadline, worker.log()
+            time.sleep(0.2)
         yield worker
         worker.stop()
 
