@@ -177,6 +177,36 @@ def test_a_site_that_asks_for_patience_defers_the_fetch_without_claiming(
     assert sent == [("reader.tasks.process_article", 2.5)]
 
 
+def test_a_link_waiting_for_its_sites_turn_is_not_taken_for_a_lost_message(ferry, settings, monkeypatch):
+    # A busy site keeps a link waiting longer than DIGEST_STUCK_AFTER: its countdown message is in the
+    # broker, so the sweep must not send it again (another worker would fetch it at once, out of turn).
+    class Busy:
+        def acquire(self, host, ticket):
+            return Grant(30.0)
+
+    settings.DIGEST_STUCK_AFTER = 5
+    monkeypatch.setattr(tasks, "_send", lambda task, args, countdown: True)
+    monkeypatch.setattr(tasks, "_limiter", Busy)
+    tasks.process_article.apply((ferry.pk,))
+    article = Article.objects.get(pk=ferry.pk)
+    assert article.status == Status.QUEUED and article.next_attempt_at is not None
+    assert 25 < (article.next_attempt_at - timezone.now()).total_seconds() <= 30
+    Article.objects.filter(pk=ferry.pk).update(enqueued_at=timezone.now() - timedelta(seconds=10))
+    assert sweep.sweep_stuck_articles() == []
+    # Its turn came and went with no fetch: then it is a lost message.
+    Article.objects.filter(pk=ferry.pk).update(next_attempt_at=timezone.now() - timedelta(seconds=10))
+    assert sweep.sweep_stuck_articles() == [ferry.pk]
+
+
+def test_a_sweep_between_a_paste_and_its_send_leaves_the_links_alone(user, settings):
+    # The rows are committed a moment before their messages go out; a sweep in that moment must not
+    # send them a second time.
+    settings.DIGEST_STUCK_AFTER = 5
+    created = saving.save_urls(user=user, text="https://example.org/a https://example.org/b").created
+    assert len(created) == 2
+    assert sweep.sweep_stuck_articles() == []
+
+
 def test_the_routes_send_fetching_and_cpu_work_to_their_queues():
     def queue(name: str) -> str:
         return app.amqp.router.route({}, name)["queue"].name

@@ -146,7 +146,8 @@ def _paste_and_wait(urls: list[str], timeout: float) -> tuple[float, list[Articl
 def test_twenty_slow_sites_are_fetched_at_once(sites, default_workers):
     elapsed, articles = _paste_and_wait(sites["slow"], timeout=60)
     logs = "\n".join(w.log() for w in default_workers)
-    assert [a.status for a in articles] == [Article.Status.READY] * SLOW_PAGES, logs
+    errors = [(a.status, a.error_code, a.error) for a in articles]
+    assert [a.status for a in articles] == [Article.Status.READY] * SLOW_PAGES, f"{errors}\n{logs}"
     serial = SLOW_PAGES * 1.0  # waiting for the 20 answers one after another, before any extraction
     print(
         f"\n{SLOW_PAGES} pages answering after 1 s each: all ready in {elapsed:.1f} s, {elapsed / serial:.2f} x serial"
@@ -158,7 +159,8 @@ def test_one_site_gets_two_fetches_at_once_a_second_apart(sites, default_workers
     Recorder.visits.clear()
     elapsed, articles = _paste_and_wait(sites["polite"], timeout=90)
     logs = "\n".join(w.log() for w in default_workers)
-    assert [a.status for a in articles] == [Article.Status.READY] * POLITE_PAGES, logs
+    errors = [(a.status, a.error_code, a.error) for a in articles]
+    assert [a.status for a in articles] == [Article.Status.READY] * POLITE_PAGES, f"{errors}\n{logs}"
     visits = sorted(Recorder.visits)
     starts = [s for s, _ in visits]
     gaps = [b - a for a, b in zip(starts, starts[1:], strict=False)]

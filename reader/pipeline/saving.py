@@ -94,6 +94,8 @@ def save_urls(*, user, text: str) -> SaveResult:
                     site=site_of(checked.url),
                     status=Status.QUEUED,
                     status_changed_at=now,
+                    # Sent at the commit; a sweep in between must not take it for a lost message.
+                    enqueued_at=now,
                 )
                 result.in_order.append(new[checked.canonical])
         result.created = _create(user, list(new.values()), result)
@@ -133,6 +135,7 @@ def retry_article(*, article: Article) -> bool:
         attempts=0,
         next_attempt_at=None,
         status_changed_at=timezone.now(),
+        enqueued_at=timezone.now(),
         blocked=False,
     )
     if updated:

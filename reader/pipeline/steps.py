@@ -109,6 +109,7 @@ def fetch_article(article_id: int, limiter: HostLimiter | None = None) -> Next |
         return later(FETCH, _claim(article_id))  # what the claim says: held by a live worker, or nothing
     grant = limiter.acquire(host_of(url), str(article_id)) if limiter is not None else None
     if grant is not None and grant.wait:
+        _wait_for_turn(article_id, grant.wait)
         return Next(FETCH, grant.wait)
     with grant or nullcontext():
         claim = _claim(article_id)
@@ -116,6 +117,16 @@ def fetch_article(article_id: int, limiter: HostLimiter | None = None) -> Next |
             return later(FETCH, claim)
         article = Article.objects.get(pk=article_id)
         return _guarded(article, lambda: _fetch_and_store(article, grant))
+
+
+def _wait_for_turn(article_id: int, seconds: float) -> None:
+    """Write a politeness wait on the queued row: due in ``seconds``, its message sent now. Without
+    it the sweep would take a link that waits its site's turn (for longer than ``DIGEST_STUCK_AFTER``
+    on a busy site) for a lost message and send it again."""
+    now = timezone.now()
+    Article.objects.filter(pk=article_id, status=Status.QUEUED).update(
+        next_attempt_at=now + timedelta(seconds=seconds), enqueued_at=now
+    )
 
 
 def extract_article(article_id: int) -> Next | None:
