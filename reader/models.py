@@ -127,6 +127,11 @@ class Article(models.Model):
 
     paywalled = models.BooleanField(default=False)
     blocked = models.BooleanField(default=False)
+    # The page was given to Digest (captured in the person's browser, or carried by an import file)
+    # instead of fetched: the fetch step hands the stored page on and never fetches the URL.
+    captured = models.BooleanField(default=False)
+    # The person's own notes and highlights (Markdown), e.g. highlights brought from another app.
+    notes = models.TextField(blank=True)
 
     title = models.TextField(blank=True)
     authors = models.JSONField(default=list, blank=True)

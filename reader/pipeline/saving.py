@@ -1,4 +1,5 @@
-"""Where work enters the pipeline: a paste of links, a retry, a summary variant, a re-extraction.
+"""Where work enters the pipeline: a paste of links, a page the person already has, a retry, a
+summary variant, a re-extraction.
 
 Each function writes the rows first and sends the task only after the transaction commits
 (``reader.pipeline.tasks.enqueue``), so a worker never looks for a row it cannot see.
@@ -14,8 +15,8 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from reader import conf
-from reader.fetch.urls import parse_urls, site_of
-from reader.models import Article
+from reader.fetch.urls import check_url, parse_urls, site_of
+from reader.models import Article, FetchedPage
 from reader.pipeline import steps
 from reader.pipeline.tasks import enqueue, enqueue_summary
 from summaries.models import Summary
@@ -124,6 +125,75 @@ def _create(user, articles: list[Article], result: SaveResult) -> list[Article]:
             result.existing.append(found)
             result.in_order[result.in_order.index(article)] = found
     return created
+
+
+@dataclass
+class SavedPage:
+    """What ``save_page`` did: the ``article`` (new, or the person's existing one for that link) and
+    whether it was ``created``."""
+
+    article: Article
+    created: bool
+
+
+def save_page(
+    *, user, url: str, body: bytes, content_type: str = "text/html", charset: str | None = None, title: str = ""
+) -> SavedPage:
+    """Save a page the person already has (captured in their browser, or from an import file) for
+    ``user``, and queue its extraction and summary without fetching ``url``.
+
+    ``body``: the page's bytes (at most ``DIGEST_FETCH_MAX_BYTES``), read as ``content_type`` in
+    ``charset`` (None: detected as for a fetched page); ``title``: kept when the page gives none.
+    A link the person saved before keeps its article and reading state; its page is replaced by
+    this one and extracted again. Raises ``InvalidURL`` for a link ``save_urls`` would refuse and
+    ``PageTooLarge`` for a body over the cap; nothing is saved then.
+    """
+    checked = check_url(url, conf.url_policy())
+    canonical = checked.canonical
+    limit = settings.DIGEST_FETCH_MAX_BYTES
+    if len(body) > limit:
+        raise PageTooLarge(f"The page is {len(body):,} bytes; the limit is {limit:,}.")
+    now = timezone.now()
+    queued = {
+        "status": Status.QUEUED,
+        "status_changed_at": now,
+        "enqueued_at": now,
+        "captured": True,
+        "attempts": 0,
+        "next_attempt_at": None,
+        "lease_expires_at": None,
+        "error": "",
+        "error_code": "",
+    }
+    with transaction.atomic():
+        article = Article.objects.for_user(user).filter(canonical_url=canonical).first()
+        created = article is None
+        if article is None:
+            article = Article.objects.create(
+                owner=user, url=checked.url, canonical_url=canonical, site=site_of(checked.url), title=title, **queued
+            )
+        else:
+            # A worker on the old page keeps its lease but finds the article queued again when it
+            # writes; the new page wins because every step re-reads the stored page.
+            Article.objects.filter(pk=article.pk).update(**queued, title=article.title or title)
+        FetchedPage.objects.update_or_create(
+            article=article,
+            defaults={
+                "url": checked.url,
+                "status_code": 200,
+                "content_type": content_type,
+                "charset": charset or "",
+                "body_compressed": FetchedPage.compress(body),
+                "size": len(body),
+            },
+        )
+        enqueue([article.pk])
+    article.refresh_from_db()
+    return SavedPage(article=article, created=created)
+
+
+class PageTooLarge(ValueError):
+    """A page given to ``save_page`` is over ``DIGEST_FETCH_MAX_BYTES``; ``str(exc)`` says so in words."""
 
 
 def retry_article(*, article: Article) -> bool:

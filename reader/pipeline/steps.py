@@ -104,10 +104,12 @@ def fetch_article(article_id: int, limiter: HostLimiter | None = None) -> Next |
     temporary one. Database errors are not the article's fault: they propagate (the task tries again
     later) and leave the row to its lease. Nothing else escapes.
     """
-    url = _claimable(article_id).values_list("url", flat=True).first()
-    if url is None:
+    found = _claimable(article_id).values_list("url", "captured").first()
+    if found is None:
         return later(FETCH, _claim(article_id))  # what the claim says: held by a live worker, or nothing
-    grant = limiter.acquire(host_of(url), str(article_id)) if limiter is not None else None
+    url, captured = found
+    # A captured page is handed on from the database: no request reaches the site, so no turn to wait for.
+    grant = limiter.acquire(host_of(url), str(article_id)) if limiter is not None and not captured else None
     if grant is not None and grant.wait:
         _wait_for_turn(article_id, grant.wait)
         return Next(FETCH, grant.wait)
@@ -162,6 +164,8 @@ def _guarded(article: Article, work) -> Next | None:
 
 
 def _fetch_and_store(article: Article, grant) -> Next | None:
+    if article.captured and _hand_off_captured(article):
+        return Next(EXTRACT)
     try:
         response = fetch(article.url, conf.fetch_options())
     except FetchError as exc:
@@ -339,8 +343,10 @@ def fail_timed_out(article_id: int) -> None:
 def _store_page(article: Article, response) -> None:
     """Keep the fetched bytes (compressed, apart from the article) and hand the article off to the
     CPU step: ``extracting``, due now, held for ``DIGEST_STUCK_AFTER`` seconds while its message waits
-    (a lost message lets the hand-off lapse, and the sweep queues the article again)."""
-    now = timezone.now()
+    (a lost message lets the hand-off lapse, and the sweep queues the article again). A page the
+    person gave while this one was being fetched is kept instead (``captured``)."""
+    if _hand_off_captured(article):
+        return
     FetchedPage.objects.update_or_create(
         article=article,
         defaults={
@@ -354,9 +360,28 @@ def _store_page(article: Article, response) -> None:
     )
     article.final_url = response.final_url
     article.site = site_of(response.final_url) or article.site
-    Article.objects.filter(pk=article.pk).update(
-        final_url=article.final_url,
-        site=article.site,
+    _hand_off(article.pk, final_url=article.final_url, site=article.site)
+
+
+def _hand_off_captured(article: Article) -> bool:
+    """Hand on the page the person gave for ``article`` (it is ``captured`` and its page is stored);
+    True when it did, False when the page must be fetched."""
+    page_url = (
+        FetchedPage.objects.filter(article_id=article.pk, article__captured=True).values_list("url", flat=True).first()
+    )
+    if page_url is None:
+        return False
+    _hand_off(article.pk, final_url=page_url, site=site_of(page_url) or article.site)
+    return True
+
+
+def _hand_off(article_id: int, *, final_url: str, site: str) -> None:
+    """Move an article whose page is stored to the CPU step: ``extracting``, due now, held for
+    ``DIGEST_STUCK_AFTER`` seconds while its message waits in the queue."""
+    now = timezone.now()
+    Article.objects.filter(pk=article_id).update(
+        final_url=final_url,
+        site=site,
         fetched_at=now,
         status=Status.EXTRACTING,
         status_changed_at=now,
@@ -378,6 +403,10 @@ def extract_and_summarize(article: Article, *, body: bytes, content_type: str, c
     except ExtractionError as exc:
         _fail(article, exc.code, exc.message)
         return None
+    if extracted.blocked and article.captured:
+        # A page given to us stays the same page: trying it again would show the same bot check.
+        _fail(article, "blocked", "The page you saved shows a bot check instead of the article.", blocked=True)
+        return None
     if extracted.blocked:
         return _retry_later(article, "blocked", "The site showed a bot check instead of the article.", blocked=True)
     text = extracted.text.strip()
@@ -388,7 +417,8 @@ def extract_and_summarize(article: Article, *, body: bytes, content_type: str, c
     shift = published.utcoffset() if published is not None else None
     offset = int(shift.total_seconds() // 60) if shift is not None else None
     fields = {
-        "title": extracted.title[:2000],
+        # A title the page does not give keeps the one the article came with (an import file's, a client's).
+        "title": extracted.title[:2000] or article.title,
         "authors": extracted.authors,
         "published_at": published,
         "published_offset": offset,
