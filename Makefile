@@ -9,7 +9,7 @@ DEV_STAMP := $(VENV)/.installed-dev-$(shell cat requirements.txt requirements-no
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install install-dev run serve test lint screenshots bench-extraction bench-summarization bench-pipeline bench-web bench-limits clean
+.PHONY: install install-dev run serve test test-fast lint screenshots bench-extraction bench-summarization bench-pipeline bench-web bench-limits clean
 
 $(STAMP): requirements.txt requirements-nodeps.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -49,9 +49,18 @@ serve: install var/secret_key
 	$(SERVE_SECRET) $(BIN)/python manage.py ensure_admin
 	$(SERVE_SECRET) HOST=$(HOST) PORT=$(PORT) $(BIN)/python manage.py rundigest --production
 
-# The whole suite, against DATABASE_URL/REDIS_URL when set, else SQLite and the private Redis.
-test: install-dev
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+# The whole suite, against DATABASE_URL/REDIS_URL when set, else SQLite and the private Redis: first
+# the fast tests in TEST_PROCESSES processes (pytest-xdist), then the end-to-end and browser tests
+# (SLOW_TESTS, a marker expression) one after another in one process: they share one Celery worker,
+# one live server and the per-site limits in the broker's Redis. Exit status 5 is "nothing selected".
+TEST_PROCESSES ?= 2
+SLOW_TESTS ?= e2e or browser
+test: test-fast
+	$(BIN)/python -m pytest -p no:xdist -m "$(SLOW_TESTS)" $(PYTEST_ARGS) || [ $$? -eq 5 ]
+
+# The fast subset alone (no worker process, server or browser).
+test-fast: install-dev
+	$(BIN)/python -m pytest -n $(TEST_PROCESSES) -m "not e2e and not browser" $(PYTEST_ARGS) || [ $$? -eq 5 ]
 
 # mypy loads config.settings (django-stubs), which needs a SECRET_KEY.
 lint: install-dev

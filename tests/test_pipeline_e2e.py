@@ -129,7 +129,7 @@ def test_failures_are_readable_and_spare_the_rest(client, user, pages, celery_wo
     client.post("/articles/", {"urls": " ".join([good, missing, slow, audio, private])})
     articles = {a.url: a for a in wait_until_final(list(Article.objects.values_list("pk", flat=True)), 90)}
 
-    assert articles[good].status == Article.Status.READY
+    assert articles[good].status == Article.Status.READY, (articles[good].error, celery_worker_process.log())
     for url in (missing, slow, audio, private):
         article = articles[url]
         assert article.status == Article.Status.FAILED, (
