@@ -422,4 +422,8 @@ SPECTACULAR_SETTINGS = {
     "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
     "SERVE_AUTHENTICATION": [],
     "PREPROCESSING_HOOKS": ["reader.api.schema.one_path_per_operation"],
+    "OAUTH2_FLOWS": ["password"],
+    "OAUTH2_TOKEN_URL": "/oauth/v2/token",
+    "OAUTH2_REFRESH_URL": "/oauth/v2/token",
+    "OAUTH2_SCOPES": {"read": "Read your articles", "write": "Save and change your articles"},
 }

@@ -470,24 +470,25 @@ def entries_by_urls(user, urls: list[str], hashes: list[str]) -> dict[str, int]:
     URL-decoded: ``reader.models.url_hashes``) ``user`` has saved: ``{url or hash: article id}``, the
     missing ones left out. Two queries at most."""
     found: dict[str, int] = {}
-    by_hash: dict[str, str] = {}
+    # A hash may answer several keys: a URL asked for and its own hash asked for beside it.
+    by_hash: dict[str, list[str]] = {}
     canonical: dict[str, str] = {}
     for url in urls:
         for value in url_hash_values(url):
-            by_hash.setdefault(value, url)
+            by_hash.setdefault(value, []).append(url)
         try:
             canonical[check_url(url, conf.url_policy()).canonical] = url
         except InvalidURL:
             pass
     for value in hashes:
-        by_hash.setdefault(value.lower(), value)
+        by_hash.setdefault(value.lower(), []).append(value)
     live = Article.objects.for_user(user)
     if by_hash:
         rows = live.filter(Q(url_sha1__in=list(by_hash)) | Q(url_decoded_sha1__in=list(by_hash)))
         for pk, raw, decoded in rows.order_by("id").values_list("pk", "url_sha1", "url_decoded_sha1"):
             for value in (raw, decoded):
-                if value in by_hash:
-                    found.setdefault(by_hash[value], pk)
+                for key in by_hash.get(value, []):
+                    found.setdefault(key, pk)
     missing = {c: u for c, u in canonical.items() if u not in found}
     if missing:
         for pk, url in live.filter(canonical_url__in=list(missing)).values_list("pk", "canonical_url"):

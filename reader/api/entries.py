@@ -12,6 +12,7 @@ from urllib.parse import urlencode
 
 from django.db.models import QuerySet
 from django.http import Http404, HttpResponse
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import exceptions
 from rest_framework.decorators import api_view
@@ -25,6 +26,8 @@ from reader.fetch.urls import InvalidURL
 from reader.models import Article
 from reader.pipeline import saving
 from reader.services import organize
+from reader.transfer.exporters import article_epub, article_markdown, article_text
+from reader.transfer.exporters.article import slug
 
 # Largest page a client may ask for, entries: wallabag-client asks for sys.maxsize when it has no terminal.
 MAX_PER_PAGE = 500
@@ -326,39 +329,36 @@ def reload(request: Request, entry_id: int, **kwargs) -> Response:
     return entry_response(request, entry_id)
 
 
-# Exporters of one article by format: (function, content type, file extension). Filled from
-# reader.transfer.exporters when they are installed (see ``exporters``).
-EXPORT_TYPES = {
-    "epub": "application/epub+zip",
-    "txt": "text/plain; charset=utf-8",
-    "md": "text/markdown; charset=utf-8",
+# One article as a file, by extension: the exporters of reader/transfer/ and the content type sent.
+EXPORTERS = {
+    "epub": (article_epub, "application/epub+zip"),
+    "txt": (article_text, "text/plain; charset=utf-8"),
+    "md": (article_markdown, "text/markdown; charset=utf-8"),
 }
 
 
 @extend_schema(
     operation_id="entries_export",
-    parameters=[OpenApiParameter("extension", str, OpenApiParameter.PATH, enum=list(EXPORT_TYPES))],
-    responses={(200, "application/epub+zip"): OpenApiResponse(description="the entry as a file")},
+    parameters=[OpenApiParameter("extension", str, OpenApiParameter.PATH, enum=list(EXPORTERS))],
+    responses={
+        (200, "application/epub+zip"): OpenApiResponse(OpenApiTypes.BINARY, description="the entry as an EPUB 3 book"),
+        (200, "text/plain"): OpenApiResponse(OpenApiTypes.STR, description="the entry as plain text"),
+        (200, "text/markdown"): OpenApiResponse(
+            OpenApiTypes.STR, description="the entry as Markdown with front matter"
+        ),
+    },
 )
 @api_view(["GET"])
 def export(request: Request, entry_id: int, extension: str, **kwargs) -> HttpResponse:
-    """``GET /api/entries/{id}/export.{epub,txt,md}``: the entry as a file (EPUB is what KOReader
-    downloads), with ``Content-Disposition: attachment; filename="<title>.<ext>"``. 404 for another
-    format, or while this installation has no exporters."""
+    """``GET /api/entries/{id}/export.{epub,txt,md}``: the entry as a file, made by Digest's exporters
+    (``reader.transfer.exporters``; EPUB is what KOReader downloads), sent as an attachment named after
+    its title. 404 for another format (wallabag's xml, json, csv and pdf are not offered)."""
     article = owned_entry(request, entry_id)
-    exporter = exporters().get(extension)
-    if exporter is None:
-        if extension in EXPORT_TYPES:
-            raise Http404(f"Export as .{extension} is not available in this installation yet.")
+    if extension not in EXPORTERS:
         raise Http404(f"No export as .{extension}: Digest exports epub, txt and md.")
+    exporter, content_type = EXPORTERS[extension]
     body = exporter(article)
-    response = HttpResponse(body if isinstance(body, bytes) else body.encode("utf-8"))
-    response["Content-Type"] = EXPORT_TYPES[extension]
-    name = "".join(c for c in article.display_title if c.isalnum() or c in " -_.,")[:80].strip() or f"entry-{entry_id}"
+    response = HttpResponse(body if isinstance(body, bytes) else body.encode("utf-8"), content_type=content_type)
+    name = slug(article.display_title, f"entry-{entry_id}")
     response["Content-Disposition"] = f'attachment; filename="{name}.{extension}"'
     return response
-
-
-def exporters() -> dict:
-    """Format → function(article) giving the file (bytes or str); empty until the exporters exist."""
-    return {}
