@@ -51,25 +51,18 @@ def bookmarklet_code(origin: str, token: str, *, capture: bool) -> str:
     page as rendered (``<!DOCTYPE html>`` + ``outerHTML``) when it asks, and only to ``origin``. Where no
     window may open, the tab itself goes there (the link is saved, the page is not captured)."""
     save = origin + reverse("save-popup")
+    send = (
+        "var h='<!DOCTYPE html>'+d.documentElement.outerHTML;"
+        "addEventListener('message',function m(e){if(e.source===w&&e.origin===o&&e.data==='digest:ready'){"
+        "w.postMessage({html:h,url:location.href,title:d.title},o);removeEventListener('message',m)}})"
+    )
     source = (
-        "(function(){var o=%(origin)s,d=document,"
-        "u=%(save)s+'#t='+%(token)s+'&c=%(capture)s&u='+encodeURIComponent(location.href)"
-        "+'&ti='+encodeURIComponent(d.title),w=window.open(u,'digest-save','width=460,height=340');"
-        "if(!w){location.href=u;return}"
-        "%(send)s})();"
-    ) % {
-        "origin": json.dumps(origin),
-        "save": json.dumps(save),
-        "token": json.dumps(quote(token, safe="")),
-        "capture": "1" if capture else "0",
-        "send": (
-            "var h='<!DOCTYPE html>'+d.documentElement.outerHTML;"
-            "addEventListener('message',function m(e){if(e.source===w&&e.origin===o&&e.data==='digest:ready'){"
-            "w.postMessage({html:h,url:location.href,title:d.title},o);removeEventListener('message',m)}})"
-            if capture
-            else ""
-        ),
-    }
+        f"(function(){{var o={json.dumps(origin)},d=document,"
+        f"u={json.dumps(save)}+'#t='+{json.dumps(quote(token, safe=''))}+'&c={int(capture)}&u='"
+        "+encodeURIComponent(location.href)+'&ti='+encodeURIComponent(d.title),"
+        "w=window.open(u,'digest-save','width=460,height=340');"
+        "if(!w){location.href=u;return}" + (send if capture else "") + "})();"
+    )
     return "javascript:" + quote(source, safe="(){}[];,=+:'!*/&?.#$@|_-~")
 
 
