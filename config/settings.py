@@ -405,7 +405,7 @@ REST_FRAMEWORK = {
         "rest_framework.parsers.MultiPartParser",
     ],
     # wallabag answers JSON whatever the client accepts; so do we (reader/api/wire.py).
-    "DEFAULT_CONTENT_NEGOTIATION_CLASS": "reader.api.wire.AlwaysJSON",
+    "DEFAULT_CONTENT_NEGOTIATION_CLASS": "reader.api.negotiation.AlwaysJSON",
     "EXCEPTION_HANDLER": "reader.api.wire.wallabag_errors",
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "UNAUTHENTICATED_USER": None,

@@ -452,7 +452,9 @@ def api_entries(user, query: EntryQuery) -> QuerySet:
         qs = qs.from_sites([_site(query.domain)])
     qs = with_api_fields(qs)
     if query.since:
-        qs = qs.filter(changed__gt=datetime.fromtimestamp(query.since, tz=UTC))
+        # Changed after ``since`` in whole seconds, as clients see the dates (wallabag keeps seconds):
+        # an entry changed at 12:00:00.5 is not newer than since=12:00:00 it was given at.
+        qs = qs.filter(changed__gte=datetime.fromtimestamp(query.since + 1, tz=UTC))
     key = {"created": "id", "updated": "changed", "archived": "archived_at"}[query.sort]
     if query.descending:
         return qs.order_by(F(key).desc(nulls_last=True), "-id")

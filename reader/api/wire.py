@@ -16,7 +16,6 @@ from datetime import UTC, datetime
 
 from django.http import Http404, HttpResponse
 from rest_framework import exceptions, status
-from rest_framework.negotiation import BaseContentNegotiation
 from rest_framework.response import Response
 from rest_framework.views import exception_handler
 
@@ -58,19 +57,6 @@ def flag(value) -> bool | None:
     if word.lstrip("-").isdigit():
         return int(word) != 0
     raise exceptions.ValidationError(f"{value!r} is not a flag: use 1 or 0 (or true or false).")
-
-
-class AlwaysJSON(BaseContentNegotiation):
-    """Every answer is the first renderer's (JSON), whatever ``Accept`` says, as wallabag does."""
-
-    def select_parser(self, request, parsers):
-        for parser in parsers:
-            if request.content_type and parser.media_type.split(";")[0] == request.content_type.split(";")[0]:
-                return parser
-        return None
-
-    def select_renderer(self, request, renderers, format_suffix=None):
-        return renderers[0], renderers[0].media_type
 
 
 # DRF's exceptions by what wallabag's clients get for them.
