@@ -52,7 +52,9 @@ def test_koreader_signs_in_syncs_downloads_epubs_adds_tags_and_archives():
 
     # getBearerToken: POST /oauth/v2/token, JSON body, reads access_token and expires_in.
     body = json.dumps(who.password_grant())
-    login = lua_json(client.post("/oauth/v2/token", body, content_type="application/json", HTTP_ACCEPT="application/json, */*"))
+    login = lua_json(
+        client.post("/oauth/v2/token", body, content_type="application/json", HTTP_ACCEPT="application/json, */*")
+    )
     assert login["access_token"] and login["expires_in"] > 300
     auth = {"HTTP_AUTHORIZATION": "Bearer " + login["access_token"]}
 
@@ -81,16 +83,29 @@ def test_koreader_signs_in_syncs_downloads_epubs_adds_tags_and_archives():
     # addArticle: POST /api/entries.json {url, tags = auto_tags}.
     added = lua_json(
         client.post(
-            "/api/entries.json", json.dumps({"url": "https://news.example.com/new", "tags": "kobo"}), **koreader_json, **auth
+            "/api/entries.json",
+            json.dumps({"url": "https://news.example.com/new", "tags": "kobo"}),
+            **koreader_json,
+            **auth,
         )
     )
     assert Article.objects.get(pk=added["id"]).tags.get().name == "kobo"
-    empty_tags = client.post("/api/entries.json", json.dumps({"url": "https://news.example.com/more", "tags": ""}), **koreader_json, **auth)
+    empty_tags = client.post(
+        "/api/entries.json", json.dumps({"url": "https://news.example.com/more", "tags": ""}), **koreader_json, **auth
+    )
     lua_json(empty_tags)
 
     # addTagsFromReview: POST /api/entries/<id>/tags.json {tags}.
-    lua_json(client.post(f"/api/entries/{seen[0]['id']}/tags.json", json.dumps({"tags": "read,good"}), **koreader_json, **auth))
-    assert set(Tag.objects.filter(articles__pk=seen[0]["id"]).values_list("name", flat=True)) == {"keep", "read", "good"}
+    lua_json(
+        client.post(
+            f"/api/entries/{seen[0]['id']}/tags.json", json.dumps({"tags": "read,good"}), **koreader_json, **auth
+        )
+    )
+    assert set(Tag.objects.filter(articles__pk=seen[0]["id"]).values_list("name", flat=True)) == {
+        "keep",
+        "read",
+        "good",
+    }
 
     # archiveArticle: PATCH /api/entries/<id>.json {archive: 1}, or DELETE when "delete instead" is set.
     lua_json(client.patch(f"/api/entries/{seen[0]['id']}.json", json.dumps({"archive": 1}), **koreader_json, **auth))
@@ -188,8 +203,13 @@ def test_the_android_app_connects_syncs_and_changes_articles():
     assert info["version"] == "2.6.10" and isinstance(info["allowed_registration"], bool)
 
     # TokenRefreshingInterceptor.getAccessToken(false): a form, client_id and secret first.
-    form = {"client_id": who.client_id, "client_secret": who.client_secret, "grant_type": "password",
-            "username": who.username, "password": who.password}
+    form = {
+        "client_id": who.client_id,
+        "client_secret": who.client_secret,
+        "grant_type": "password",
+        "username": who.username,
+        "password": who.password,
+    }
     token = client.post("/oauth/v2/token", form, **accept_any).json()
     assert isinstance(token["expires_in"], int) and token["token_type"].lower() == "bearer"
     auth = {"HTTP_AUTHORIZATION": "Bearer " + token["access_token"], **accept_any}
@@ -219,9 +239,13 @@ def test_the_android_app_connects_syncs_and_changes_articles():
     assert sweep.json()["total"] == 2 and sweep.json()["_embedded"]["items"][0]["content"] is None
 
     # OfflineChangesSynchronizer: addArticle (form: url, archive), modifyArticle (form), addTags (form).
-    added = client.post("/api/entries.json", {"url": "https://news.example.com/offline", "archive": "0", "tags": "x"}, **auth)
+    added = client.post(
+        "/api/entries.json", {"url": "https://news.example.com/offline", "archive": "0", "tags": "x"}, **auth
+    )
     android_entry_is_readable(added.json())
-    modified = client.patch(f"/api/entries/{first.pk}.json", "archive=1&starred=0", content_type="application/x-www-form-urlencoded", **auth)
+    modified = client.patch(
+        f"/api/entries/{first.pk}.json", "archive=1&starred=0", content_type="application/x-www-form-urlencoded", **auth
+    )
     assert modified.json()["is_archived"] == 1
     tagged = client.post(f"/api/entries/{first.pk}/tags.json", {"tags": "b,c"}, **auth).json()
     assert sorted(t["label"] for t in tagged["tags"]) == ["a", "b", "c"]
@@ -231,7 +255,11 @@ def test_the_android_app_connects_syncs_and_changes_articles():
     assert gone == {"id": first.pk}
 
     # TokenRefreshingInterceptor: a 401 makes it refresh with the refresh_token grant (form).
-    refresh = {"client_id": who.client_id, "client_secret": who.client_secret, "grant_type": "refresh_token",
-               "refresh_token": token["refresh_token"]}
+    refresh = {
+        "client_id": who.client_id,
+        "client_secret": who.client_secret,
+        "grant_type": "refresh_token",
+        "refresh_token": token["refresh_token"],
+    }
     renewed = client.post("/oauth/v2/token", refresh, **accept_any)
     assert renewed.status_code == 200 and renewed.json()["access_token"] != token["access_token"]

@@ -66,7 +66,12 @@ def test_wallabag_client_against_digest(live_server, celery_worker_process, page
         quiet = [] if answer else ["--no-spinner"]
         done = subprocess.run(
             [str(WALLABAG), "--config", str(config), *quiet, *args],
-            input=answer, capture_output=True, text=True, timeout=60, env=env, cwd=tmp_path,
+            input=answer,
+            capture_output=True,
+            text=True,
+            timeout=60,
+            env=env,
+            cwd=tmp_path,
         )
         assert done.returncode == 0, f"wallabag {' '.join(args)}: {done.stdout}{done.stderr}"
         assert "Error" not in done.stdout, done.stdout
