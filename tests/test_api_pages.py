@@ -134,6 +134,7 @@ def test_the_save_endpoint_wants_a_live_save_token_and_good_input(client, alice,
 def test_the_save_window_is_digests_own_page_without_a_referrer(client):
     page = client.get("/save/")
     assert page.status_code == 200 and page["Referrer-Policy"] == "no-referrer"
+    assert page["Cross-Origin-Opener-Policy"] == "unsafe-none"  # the opener hands it the page
     assert "js/save-popup.js" in page.content.decode()
 
 
@@ -144,6 +145,7 @@ def test_the_manifest_names_the_share_target(client):
     assert manifest["share_target"] == {
         "action": "/share/",
         "method": "GET",
+        "enctype": "application/x-www-form-urlencoded",
         "params": {"title": "title", "text": "text", "url": "url"},
     }
     assert {icon["sizes"] for icon in manifest["icons"]} >= {"192x192", "512x512"}
