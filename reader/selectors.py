@@ -439,18 +439,18 @@ def api_entries(user, query: EntryQuery) -> QuerySet:
     ``changed`` (``changed_at``) and ``mimetype`` (the stored page's content type). Articles still being
     fetched are left out: an e-reader that syncs the list downloads each entry once, so it must not
     see one before its text is there. A tag the person does not have keeps nothing."""
-    qs = Article.objects.for_user(user).exclude(status__in=Article.PENDING_STATUSES)
+    articles = Article.objects.for_user(user).exclude(status__in=Article.PENDING_STATUSES)
     if query.archived is not None:
-        qs = qs.filter(API_ARCHIVED) if query.archived else qs.exclude(API_ARCHIVED)
+        articles = articles.filter(API_ARCHIVED) if query.archived else articles.exclude(API_ARCHIVED)
     if query.starred is not None:
-        qs = qs.filter(favourite=query.starred)
+        articles = articles.filter(favourite=query.starred)
     if query.tags:
         ids = Tag.objects.ids_named(user, query.tags)
         for name in query.tags:
-            qs = qs.tagged(ids.get(name.lower(), []))
+            articles = articles.tagged(ids.get(name.lower(), []))
     if query.domain:
-        qs = qs.from_sites([_site(query.domain)])
-    qs = with_api_fields(qs)
+        articles = articles.from_sites([_site(query.domain)])
+    qs = with_api_fields(articles)
     if query.since:
         # Changed after ``since`` in whole seconds, as clients see the dates (wallabag keeps seconds):
         # an entry changed at 12:00:00.5 is not newer than since=12:00:00 it was given at.

@@ -48,7 +48,7 @@ def test_koreader_signs_in_syncs_downloads_epubs_adds_tags_and_archives():
         article = make_article(who.user, f"Story {n}", tags=["keep"] if n != 1 else ["ignored"])
         add_summary(article, ["First sentence of the story."])
     make_article(who.user, "Done", archived_at=datetime.now().astimezone())
-    koreader_json = {"content_type": "application/json", "HTTP_ACCEPT": "application/json, */*"}
+    accept = "application/json, */*"
 
     # getBearerToken: POST /oauth/v2/token, JSON body, reads access_token and expires_in.
     body = json.dumps(who.password_grant())
@@ -85,20 +85,29 @@ def test_koreader_signs_in_syncs_downloads_epubs_adds_tags_and_archives():
         client.post(
             "/api/entries.json",
             json.dumps({"url": "https://news.example.com/new", "tags": "kobo"}),
-            **koreader_json,
+            content_type="application/json",
+            HTTP_ACCEPT=accept,
             **auth,
         )
     )
     assert Article.objects.get(pk=added["id"]).tags.get().name == "kobo"
     empty_tags = client.post(
-        "/api/entries.json", json.dumps({"url": "https://news.example.com/more", "tags": ""}), **koreader_json, **auth
+        "/api/entries.json",
+        json.dumps({"url": "https://news.example.com/more", "tags": ""}),
+        content_type="application/json",
+        HTTP_ACCEPT=accept,
+        **auth,
     )
     lua_json(empty_tags)
 
     # addTagsFromReview: POST /api/entries/<id>/tags.json {tags}.
     lua_json(
         client.post(
-            f"/api/entries/{seen[0]['id']}/tags.json", json.dumps({"tags": "read,good"}), **koreader_json, **auth
+            f"/api/entries/{seen[0]['id']}/tags.json",
+            json.dumps({"tags": "read,good"}),
+            content_type="application/json",
+            HTTP_ACCEPT=accept,
+            **auth,
         )
     )
     assert set(Tag.objects.filter(articles__pk=seen[0]["id"]).values_list("name", flat=True)) == {
@@ -108,7 +117,15 @@ def test_koreader_signs_in_syncs_downloads_epubs_adds_tags_and_archives():
     }
 
     # archiveArticle: PATCH /api/entries/<id>.json {archive: 1}, or DELETE when "delete instead" is set.
-    lua_json(client.patch(f"/api/entries/{seen[0]['id']}.json", json.dumps({"archive": 1}), **koreader_json, **auth))
+    lua_json(
+        client.patch(
+            f"/api/entries/{seen[0]['id']}.json",
+            json.dumps({"archive": 1}),
+            content_type="application/json",
+            HTTP_ACCEPT=accept,
+            **auth,
+        )
+    )
     assert Article.objects.get(pk=seen[0]["id"]).archived_at is not None
     lua_json(client.delete(f"/api/entries/{seen[1]['id']}.json", **auth))
     assert not Article.objects.for_user(who.user).filter(pk=seen[1]["id"]).exists()
@@ -210,7 +227,7 @@ def test_the_android_app_connects_syncs_and_changes_articles():
         "username": who.username,
         "password": who.password,
     }
-    token = client.post("/oauth/v2/token", form, **accept_any).json()
+    token = client.post("/oauth/v2/token", form, HTTP_ACCEPT="*/*").json()
     assert isinstance(token["expires_in"], int) and token["token_type"].lower() == "bearer"
     auth = {"HTTP_AUTHORIZATION": "Bearer " + token["access_token"], **accept_any}
 
@@ -261,5 +278,5 @@ def test_the_android_app_connects_syncs_and_changes_articles():
         "grant_type": "refresh_token",
         "refresh_token": token["refresh_token"],
     }
-    renewed = client.post("/oauth/v2/token", refresh, **accept_any)
+    renewed = client.post("/oauth/v2/token", refresh, HTTP_ACCEPT="*/*")
     assert renewed.status_code == 200 and renewed.json()["access_token"] != token["access_token"]

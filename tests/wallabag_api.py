@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import User
 
 from reader.services.access import create_api_client
 
@@ -15,14 +16,14 @@ PASSWORD = "pw-reader-12345"
 class ApiUser:
     """A person with an API client: ``user``, ``client_id``, ``client_secret``, ``password``."""
 
-    user: object
+    user: User
     client_id: str
     client_secret: str
     password: str = PASSWORD
 
     @property
     def username(self) -> str:
-        return self.user.get_username()  # type: ignore[attr-defined]
+        return self.user.get_username()
 
     def password_grant(self) -> dict[str, str]:
         return {

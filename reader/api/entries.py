@@ -8,6 +8,7 @@ person's id is a 404, never a 403.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from urllib.parse import urlencode
 
 from django.db.models import QuerySet
@@ -330,7 +331,7 @@ def reload(request: Request, entry_id: int, **kwargs) -> Response:
 
 
 # One article as a file, by extension: the exporters of reader/transfer/ and the content type sent.
-EXPORTERS = {
+EXPORTERS: dict[str, tuple[Callable[[Article], bytes | str], str]] = {
     "epub": (article_epub, "application/epub+zip"),
     "txt": (article_text, "text/plain; charset=utf-8"),
     "md": (article_markdown, "text/markdown; charset=utf-8"),

@@ -15,7 +15,10 @@ this module only says what goes in. The token is the person's ``PersonalToken`` 
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
+from datetime import datetime
 from html import escape
+from typing import Any
 from urllib.parse import urlencode
 
 from django.conf import settings
@@ -82,6 +85,17 @@ def summary_html(article: Article) -> str:
     return "<p>No summary yet.</p>"
 
 
+@dataclass
+class FeedItem:
+    """One entry of a feed: the ``article``, its page on Digest (``page``, absolute) and its extra
+    ``<link>`` attributes (``links``). Built per request: a ``Feed`` instance serves every request and
+    thread, so it keeps no request of its own."""
+
+    article: Article
+    page: str
+    links: list[dict[str, str]] = field(default_factory=list)
+
+
 class DigestAtom(Atom1Feed):
     """Atom with each entry's ``content`` (HTML) and extra ``link`` elements (``links``: attribute dicts),
     and extra feed-level links (``root_links``)."""
@@ -111,6 +125,7 @@ class ListFeed(Feed):
     """``/feeds/<token>/atom/``: see the module. ``obj`` is (request, user, filters)."""
 
     feed_type = DigestAtom
+    item_guid_is_permalink = False
 
     def get_object(self, request, token):
         return request, feed_owner(token), selectors.list_filters(request.GET)
@@ -129,68 +144,62 @@ class ListFeed(Feed):
     def author_name(self, obj) -> str:
         return obj[1].get_username()
 
-    def items(self, obj) -> list[Article]:
+    def items(self, obj) -> list[FeedItem]:
         request, user, filters = obj
-        rows = feed_articles(user, filters, settings.DIGEST_FEED_SIZE)
-        # The addresses an entry links to, put on it here: a Feed instance serves every request (and
-        # thread), so it must not keep the request itself.
-        for article in rows:
-            article.page_url = request.build_absolute_uri(reverse("reader:article-detail", args=[article.pk]))
-            article.extra_links = []
-        return rows
+        return [
+            FeedItem(article, request.build_absolute_uri(reverse("reader:article-detail", args=[article.pk])))
+            for article in feed_articles(user, filters, settings.DIGEST_FEED_SIZE)
+        ]
 
-    def item_title(self, item: Article) -> str:
-        return item.display_title
+    def item_title(self, item: FeedItem) -> str:
+        return item.article.display_title
 
-    def item_link(self, item: Article) -> str:
-        return item.final_url or item.url
+    def item_link(self, item: FeedItem) -> str:
+        return item.article.final_url or item.article.url
 
-    def item_guid(self, item: Article) -> str:
-        return item.page_url
+    def item_guid(self, item: FeedItem) -> str:
+        return item.page
 
-    item_guid_is_permalink = False
-
-    def item_description(self, item: Article) -> None:
+    def item_description(self, item: FeedItem) -> str | None:  # type: ignore[override]  # None: no <summary>
         return None
 
-    def item_pubdate(self, item: Article):
-        return item.created_at
+    def item_pubdate(self, item: FeedItem) -> datetime:
+        return item.article.created_at
 
-    def item_updateddate(self, item: Article):
-        return max(item.updated_at, item.status_changed_at or item.updated_at)
+    def item_updateddate(self, item: FeedItem) -> datetime:
+        article = item.article
+        return max(article.updated_at, article.status_changed_at or article.updated_at)
 
-    def item_author_name(self, item: Article) -> str | None:
-        return ", ".join(item.authors) or None
+    def item_author_name(self, item: FeedItem) -> str | None:
+        return ", ".join(item.article.authors) or None
 
-    def item_categories(self, item: Article) -> list[str]:
-        return [t.name for t in item.tags.all()]
+    def item_categories(self, item: FeedItem) -> list[str]:
+        return [t.name for t in item.article.tags.all()]
 
-    def item_extra_kwargs(self, item: Article) -> dict:
+    def item_extra_kwargs(self, item: FeedItem) -> dict:
         return {
-            "content_html": summary_html(item),
-            "links": [{"rel": "via", "type": "text/html", "href": item.page_url}, *item.extra_links],
+            "content_html": summary_html(item.article),
+            "links": [{"rel": "via", "type": "text/html", "href": item.page}, *item.links],
         }
 
 
 class OpdsList(ListFeed):
-    """``/opds/<token>/list/``: a shelf (view, tag or search) as an OPDS acquisition feed."""
+    """``/opds/<token>/list/``: a shelf (view, tag or search) as an OPDS acquisition feed, each book with
+    its EPUB link."""
 
     feed_type = OpdsAcquisition
 
     def feed_extra_kwargs(self, obj) -> dict:
-        request, _, _ = obj
-        token = request.resolver_match.kwargs["token"]
-        return {"root_links": opds_root_links(request, token)}
+        request = obj[0]
+        return {"root_links": opds_root_links(request, request.resolver_match.kwargs["token"])}
 
-    def items(self, obj) -> list[Article]:
+    def items(self, obj) -> list[FeedItem]:
         request = obj[0]
         token = request.resolver_match.kwargs["token"]
         rows = super().items(obj)
-        for article in rows:
-            epub = request.build_absolute_uri(reverse("opds-epub", args=[token, article.pk]))
-            article.extra_links = [
-                {"rel": "http://opds-spec.org/acquisition", "type": "application/epub+zip", "href": epub}
-            ]
+        for item in rows:
+            epub = request.build_absolute_uri(reverse("opds-epub", args=[token, item.article.pk]))
+            item.links.append({"rel": "http://opds-spec.org/acquisition", "type": "application/epub+zip", "href": epub})
         return rows
 
 
@@ -215,6 +224,7 @@ class OpdsRoot(Feed):
 
     feed_type = OpdsNavigation
     title = "Digest"
+    item_guid_is_permalink = False
 
     def get_object(self, request, token):
         return request, feed_owner(token), token
@@ -232,22 +242,15 @@ class OpdsRoot(Feed):
         request, _, token = obj
         return {"root_links": opds_root_links(request, token)}
 
-    def items(self, obj) -> list[dict]:
+    def items(self, obj) -> list[dict[str, Any]]:
         request, user, token = obj
         base = request.build_absolute_uri(reverse("opds-list", args=[token]))
-        shelves = [
-            {"title": selectors.SHOW_LABELS[show], "query": {"show": show}, "key": f"show-{show}"}
-            for show in OPDS_SHELVES
+        queries: list[tuple[str, dict[str, str]]] = [
+            (selectors.SHOW_LABELS[show], {"show": show}) for show in OPDS_SHELVES
         ]
-        shelves += [
-            {"title": f"Tag: {tag.name}", "query": {"show": "all", "tag": tag.name}, "key": f"tag-{tag.pk}"}
-            for tag in selectors.tags_of(user)
-        ]
+        queries += [(f"Tag: {tag.name}", {"show": "all", "tag": tag.name}) for tag in selectors.tags_of(user)]
         now = timezone.now()
-        for shelf in shelves:
-            shelf["href"] = f"{base}?{urlencode(shelf['query'])}"
-            shelf["updated"] = now
-        return shelves
+        return [{"title": title, "href": f"{base}?{urlencode(query)}", "updated": now} for title, query in queries]
 
     def item_title(self, item: dict) -> str:
         return item["title"]
@@ -258,12 +261,10 @@ class OpdsRoot(Feed):
     def item_guid(self, item: dict) -> str:
         return item["href"]
 
-    item_guid_is_permalink = False
-
-    def item_description(self, item: dict) -> None:
+    def item_description(self, item: dict) -> str | None:  # type: ignore[override]  # None: no <summary>
         return None
 
-    def item_updateddate(self, item: dict):
+    def item_updateddate(self, item: dict) -> datetime:
         return item["updated"]
 
     def item_extra_kwargs(self, item: dict) -> dict:

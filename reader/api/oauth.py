@@ -61,11 +61,11 @@ class _TokenCore(OAuthLibCore):
 def token_parameters(request: HttpRequest) -> dict[str, str]:
     """The token request's parameters from the query string, then a form body, then a JSON object
     body (later ones win), keeping only ``TOKEN_PARAMETERS`` as strings. Never raises on a bad body."""
-    params: dict[str, str] = {k: v for k, v in request.GET.items() if k in TOKEN_PARAMETERS}
+    params: dict[str, str] = {k: request.GET[k] for k in TOKEN_PARAMETERS if k in request.GET}
     if request.method == "POST":
         content_type = (request.content_type or "").lower()
         if content_type in ("application/x-www-form-urlencoded", "multipart/form-data"):
-            params.update({k: v for k, v in request.POST.items() if k in TOKEN_PARAMETERS})
+            params.update({k: request.POST[k] for k in TOKEN_PARAMETERS if k in request.POST})
         else:
             try:
                 body = json.loads(request.body or b"null")

@@ -54,7 +54,7 @@ class TagSerializer(serializers.Serializer):
     """A tag as an entry carries it: ``{id, label, slug}``."""
 
     id = serializers.IntegerField(source="pk")
-    label = serializers.CharField(source="name")
+    label = serializers.CharField(source="name")  # type: ignore[assignment]  # wallabag's name, over Field.label
     slug = serializers.SerializerMethodField()
 
     def get_slug(self, tag: Tag) -> str:

@@ -22,7 +22,7 @@ from reader.services import organize
 
 
 def _owned_tag(request: Request, tag_id: int) -> Tag:
-    tag = Tag.objects.filter(owner=request.user, pk=tag_id).first()
+    tag = Tag.objects.filter(owner_id=request.user.pk, pk=tag_id).first()
     if tag is None:
         raise Http404(f"Tag {tag_id} not found.")
     return tag
@@ -31,7 +31,7 @@ def _owned_tag(request: Request, tag_id: int) -> Tag:
 def _untag_everywhere(request: Request, tags: list[Tag]) -> None:
     """Take ``tags`` off every article of the person that carries one of them."""
     for tag in tags:
-        ids = list(Article.objects.filter(owner=request.user, tags=tag).values_list("pk", flat=True))
+        ids = list(Article.objects.filter(owner_id=request.user.pk, tags=tag).values_list("pk", flat=True))
         organize.remove_tags(user=request.user, article_ids=ids, names=[tag.name])
 
 
