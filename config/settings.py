@@ -364,6 +364,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "reader.tasks.sweep_articles",
         "schedule": DIGEST_SWEEP_INTERVAL,
     },
+    # The wallabag API's expired tokens (reader/api/oauth.py): a client signs in again every hour.
+    "clear-expired-api-tokens": {
+        "task": "reader.tasks.clear_expired_tokens",
+        "schedule": 86400.0,
+    },
 }
 
 # --- The wallabag-compatible API, feeds and the bookmarklet (reader/api/) ------------------------

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from datetime import timedelta
 from urllib.parse import quote
 
@@ -12,9 +13,11 @@ import pytest
 from django.core.management import call_command
 from django.test import Client
 from django.utils import timezone
-from oauth2_provider.models import AccessToken
+from oauth2_provider.models import AccessToken, Application
 
 from reader.models import Article, Tag
+from reader.pipeline import steps
+from reader.pipeline.tasks import clear_expired_tokens
 from tests.factories import add_summary, make_article
 from tests.sample_pages import FERRY
 from tests.wallabag_api import api_user, bearer, token_for
@@ -108,8 +111,6 @@ def test_wrong_passwords_lock_the_account_out_of_the_token_endpoint_too(client, 
 
 def test_revoking_a_client_signs_its_apps_out(client, reader, auth):
     assert client.get("/api/entries", **auth).status_code == 200
-    from oauth2_provider.models import Application
-
     Application.objects.filter(client_id=reader.client_id).delete()
     assert client.get("/api/entries", **auth).status_code == 401
 
@@ -144,7 +145,7 @@ def test_the_list_is_wallabags_page_envelope_with_its_wire_rules(client, reader,
     assert first["created_at"] and first["updated_at"]
     for item in items:
         for key in ("created_at", "updated_at"):
-            assert __import__("re").match(WIRE_DATE, item[key]), item[key]
+            assert re.match(WIRE_DATE, item[key]), item[key]
     assert second["archived_at"] is not None and second["starred_at"] is None
     assert sorted(t["label"] for t in second["tags"]) == ["Python", "web"]
     assert {"id", "label", "slug"} == set(second["tags"][0]) and second["tags"][0]["slug"].startswith("t:")
@@ -220,8 +221,6 @@ def test_saving_with_content_keeps_the_page_as_the_client_saw_it(client, reader,
     article = Article.objects.get(pk=entry["id"])
     assert article.captured and entry["digest_captured"] is True
     assert article.fetched_page.body.decode("utf-8") == html  # the page is the given HTML: no fetch
-    from reader.pipeline import steps
-
     steps.process_article(article.pk)
     shown = client.get(f"/api/entries/{article.pk}", **auth).json()
     assert FERRY.phrase in shown["content"] and shown["digest_summary"] and shown["digest_status"] == "ready"
@@ -423,3 +422,14 @@ def test_lists_and_lookups_show_only_the_persons_own(client, reader, auth):
     assert client.get("/api/entries/exists", {"url": theirs.url}, **auth).json() == {"exists": False}
     assert client.delete("/api/tag/label?tag=secret", **auth).status_code == 404
     assert theirs.tags.count() == 1
+
+
+def test_expired_tokens_are_cleared_by_the_daily_task(client, reader):
+    token_for(client, reader)
+    live = token_for(client, reader)
+    AccessToken.objects.exclude(token_checksum=hashlib.sha256(live["access_token"].encode()).hexdigest()).update(
+        expires=timezone.now() - timedelta(days=30)
+    )
+    clear_expired_tokens()
+    assert AccessToken.objects.count() == 1
+    assert client.get("/api/entries", **bearer(live)).status_code == 200

@@ -12,6 +12,7 @@ import time
 from pathlib import Path
 
 import pytest
+from wallabag.config import Configs, Options, Sections
 
 from reader.models import Article
 from tests.httpserver import HTTPTestServer
@@ -32,8 +33,6 @@ def pages():
 def write_config(path: Path, server: str, who) -> None:
     """wallabag-client's own config file, written through its ``Configs`` (it encrypts the password and
     the secret with a key of this user and host, so only it can write them)."""
-    from wallabag.config import Configs, Options, Sections
-
     config = Configs(str(path))
     config.set(Sections.API, Options.SERVERURL, server)
     config.set(Sections.API, Options.USERNAME, who.username)

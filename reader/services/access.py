@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from django.db import IntegrityError, transaction
 from oauth2_provider.generators import generate_client_secret
-from oauth2_provider.models import Application
+from oauth2_provider.models import Application, clear_expired
 
 from reader.models import PersonalToken
 
@@ -69,6 +69,12 @@ def renew_personal_token(*, user, kind: str) -> PersonalToken:
             if existing is not None:
                 return existing
     raise RuntimeError("Could not make a personal token.")
+
+
+def clear_expired_tokens() -> None:
+    """Delete the API tokens that expired (access tokens after ``DIGEST_API_TOKEN_SECONDS``, refresh tokens
+    after ``DIGEST_API_REFRESH_SECONDS``), in batches: django-oauth-toolkit's ``clear_expired``."""
+    clear_expired()
 
 
 def revoke_personal_token(*, user, kind: str) -> bool:
