@@ -232,20 +232,6 @@ class EntryPageSerializer(serializers.Serializer):
     _embedded = EmbeddedEntriesSerializer()
 
 
-class NewEntrySerializer(serializers.Serializer):
-    """``POST /api/entries``: a link to save, form or JSON. ``content`` (the page's HTML as the client
-    shows it) is used as the page instead of fetching ``url``. ``archive``/``starred``: 0/1 or
-    true/false. ``tags``: comma-separated labels."""
-
-    url = serializers.CharField()
-    title = serializers.CharField(required=False)
-    content = serializers.CharField(required=False)
-    tags = serializers.CharField(required=False)
-    archive = serializers.CharField(required=False)
-    starred = serializers.CharField(required=False)
-    origin_url = serializers.CharField(required=False)
-
-
 class EntryChangesSerializer(serializers.Serializer):
     """``PATCH /api/entries/{id}``: ``title``, ``archive``, ``starred`` (0/1 or true/false), ``tags``
     (comma-separated labels; when not empty they replace the entry's tags), ``content`` (new page HTML)."""
@@ -255,6 +241,15 @@ class EntryChangesSerializer(serializers.Serializer):
     starred = serializers.CharField(required=False)
     tags = serializers.CharField(required=False)
     content = serializers.CharField(required=False)
+
+
+class NewEntrySerializer(EntryChangesSerializer):
+    """``POST /api/entries``: a link to save, form or JSON, with the fields of a change. ``content`` (the
+    page's HTML as the client shows it) is used as the page instead of fetching ``url``; ``tags`` are
+    added; ``origin_url`` is accepted and not kept."""
+
+    url = serializers.CharField()
+    origin_url = serializers.CharField(required=False)
 
 
 class TagsBodySerializer(serializers.Serializer):

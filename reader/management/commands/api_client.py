@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import json
 
-from django.contrib.auth import get_user_model
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand
 
+from reader.management.users import user_named
 from reader.services.access import create_api_client
 
 
@@ -23,10 +23,7 @@ class Command(BaseCommand):
         parser.add_argument("--json", action="store_true", help='print {"client_id", "client_secret", "name"}')
 
     def handle(self, *args, **options):
-        try:
-            user = get_user_model().objects.get(username=options["user"])
-        except get_user_model().DoesNotExist as exc:
-            raise CommandError(f"No user named {options['user']!r}.") from exc
+        user = user_named(options["user"])
         made = create_api_client(user=user, name=options["name"])
         fields = {
             "client_id": made.application.client_id,
