@@ -235,7 +235,9 @@ def test_changing_an_entry(client, reader, auth):
     assert changed.status_code == 200
     body = changed.json()
     assert (body["title"], body["is_archived"], body["is_starred"]) == ("After", 1, 1)
-    tags = client.patch(url, json.dumps({"tags": "keep,new"}), content_type="application/json", **auth).json()["tags"]
+    tags = client.patch(url, json.dumps({"tags": ["keep", "new"]}), content_type="application/json", **auth).json()[
+        "tags"
+    ]
     assert sorted(t["label"] for t in tags) == ["keep", "new"]  # non-empty tags replace them all
     assert not Tag.objects.filter(name="drop").exists()
     back = client.patch(url, json.dumps({"archive": 0, "starred": 0}), content_type="application/json", **auth).json()

@@ -125,6 +125,9 @@ def test_the_save_endpoint_wants_a_live_save_token_and_good_input(client, alice,
     settings.DIGEST_FETCH_MAX_BYTES = 100
     big = save(client, save_token, {"url": "https://news.example.com/big", "html": "x" * 101})
     assert big.status_code == 400 and "limit is 100" in big.json()["error_description"]
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1000
+    huge = save(client, save_token, {"url": "https://news.example.com/huge", "html": "x" * 2000})
+    assert huge.status_code == 400 and "larger than Digest keeps" in huge.json()["error_description"]
     renew_personal_token(user=alice, kind=PersonalToken.Kind.SAVE)
     revoked = save(client, save_token, {"url": "https://news.example.com/a"})
     assert revoked.status_code == 401 and "Preferences" in revoked.json()["error_description"]

@@ -23,7 +23,9 @@ import json
 import re
 from urllib.parse import quote
 
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import RequestDataTooBig
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.templatetags.static import static
@@ -98,6 +100,9 @@ def save_from_bookmarklet(request: HttpRequest) -> HttpResponse:
         )
     try:
         body = json.loads(request.body or b"{}")
+    except RequestDataTooBig:
+        limit = settings.DIGEST_FETCH_MAX_BYTES
+        return wire_error(400, "invalid_request", f"The page is larger than Digest keeps ({limit:,} bytes).")
     except (ValueError, UnicodeDecodeError):
         body = None
     if not isinstance(body, dict):

@@ -181,7 +181,10 @@ def _apply_flags(request: Request, article_id: int, data) -> None:
 
 
 def _text_field(data, name: str) -> str:
+    """A body field as text; a JSON list (``"tags": ["a", "b"]``) as its items joined by commas."""
     value = data.get(name)
+    if isinstance(value, list):
+        return ",".join(str(item) for item in value)
     return value if isinstance(value, str) else ("" if value is None else str(value))
 
 
