@@ -9,7 +9,7 @@ DEV_STAMP := $(VENV)/.installed-dev-$(shell cat requirements.txt requirements-no
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install install-dev run serve test test-fast lint screenshots bench-extraction bench-summarization bench-pipeline bench-web bench-limits clean
+.PHONY: install install-dev run serve test test-fast lint screenshots bench-extraction bench-summarization bench-pipeline bench-web bench-api bench-limits clean
 
 $(STAMP): requirements.txt requirements-nodeps.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -86,6 +86,10 @@ bench-pipeline: install-dev
 
 bench-web: install-dev
 	SECRET_KEY=bench $(BIN)/python -m bench.web
+
+# The wallabag API's server time against a plain view and the list page (Django REST framework, django-oauth-toolkit).
+bench-api: install-dev
+	SECRET_KEY=bench $(BIN)/python -m bench.api
 
 # The summarizer on the longest texts it can be given (one 50,000-word line, the caps); no Django.
 bench-limits: install-dev

@@ -48,6 +48,10 @@ INSTALLED_APPS = [
     "django_htmx",
     "csp",
     "axes",
+    # The wallabag-compatible API (reader/api/): Django REST framework, its OpenAPI schema, OAuth 2 tokens.
+    "rest_framework",
+    "drf_spectacular",
+    "oauth2_provider",
     "reader",
     "summaries",
 ]
@@ -171,8 +175,14 @@ SECURE_HSTS_INCLUDE_SUBDOMAINS = DIGEST_HTTPS
 # Preloading is a promise made by submitting the domain to the browsers' list (hstspreload.org), which
 # the header alone does not make; DIGEST_HSTS_PRELOAD=1 adds it for those who did.
 SECURE_HSTS_PRELOAD = env.bool("DIGEST_HSTS_PRELOAD", default=False)
+SILENCED_SYSTEM_CHECKS = [
+    # The wallabag clients (reader/api/) sign in with the password grant and some send the token as
+    # ?access_token=; the API needs both, so django-oauth-toolkit's deploy warnings about them are known.
+    "oauth2_provider.W002",
+    "oauth2_provider.W004",
+]
 if DIGEST_HTTPS and not SECURE_HSTS_PRELOAD:
-    SILENCED_SYSTEM_CHECKS = ["security.W021"]
+    SILENCED_SYSTEM_CHECKS.append("security.W021")
 # "X-Forwarded-Proto" (or "X-Forwarded-Proto=https"): the header the proxy sets on requests that came
 # in over HTTPS. Set it only behind a proxy that always sets or strips it: a client could send it itself.
 _proxy_header = env.str("DIGEST_PROXY_SSL_HEADER", default="")
@@ -194,6 +204,8 @@ _CSP = {
         "style-src": [SELF],
         "img-src": [SELF, "https:", "http:"],
         "connect-src": [SELF],
+        # The web app manifest (share target, reader/api/share.py) is our own file too.
+        "manifest-src": [SELF],
         "form-action": [SELF],
         "frame-ancestors": [NONE],
         "base-uri": [NONE],
@@ -244,6 +256,9 @@ LOGGING = {
         "gunicorn.access": {"handlers": ["console"], "level": "INFO", "propagate": False},
         # Failed sign-ins and lockouts are warnings; django-axes says three INFO lines at every sign-in.
         "axes": {"level": "WARNING"},
+        # django-oauth-toolkit warns at every password grant and ?access_token= request that RFC 9700
+        # discourages them; the wallabag clients need both (OAUTH2_PROVIDER below), so only errors.
+        "oauth2_provider": {"level": "ERROR"},
     },
 }
 
@@ -349,4 +364,71 @@ CELERY_BEAT_SCHEDULE = {
         "task": "reader.tasks.sweep_articles",
         "schedule": DIGEST_SWEEP_INTERVAL,
     },
+    # The wallabag API's expired tokens (reader/api/oauth.py): a client signs in again every hour.
+    "clear-expired-api-tokens": {
+        "task": "reader.tasks.clear_expired_tokens",
+        "schedule": 86400.0,
+    },
+}
+
+# --- The wallabag-compatible API, feeds and the bookmarklet (reader/api/) ------------------------
+# Access tokens expire after DIGEST_API_TOKEN_SECONDS (wallabag's own lifetime, 3600 s); a client
+# renews one with its refresh token, which lasts DIGEST_API_REFRESH_SECONDS (14 days, as wallabag's).
+DIGEST_API_TOKEN_SECONDS = env.int("DIGEST_API_TOKEN_SECONDS", default=3600)  # seconds
+DIGEST_API_REFRESH_SECONDS = env.int("DIGEST_API_REFRESH_SECONDS", default=14 * 86400)  # seconds
+# Entries in one Atom or OPDS feed page, newest first.
+DIGEST_FEED_SIZE = env.int("DIGEST_FEED_SIZE", default=50)
+OAUTH2_PROVIDER = {
+    "ACCESS_TOKEN_EXPIRE_SECONDS": DIGEST_API_TOKEN_SECONDS,
+    "REFRESH_TOKEN_EXPIRE_SECONDS": DIGEST_API_REFRESH_SECONDS,
+    "ROTATE_REFRESH_TOKEN": True,
+    "REFRESH_TOKEN_REUSE_PROTECTION": True,
+    # Only the owner of an API client may get tokens with it (reader/api/oauth.py).
+    "OAUTH2_VALIDATOR_CLASS": "reader.api.oauth.ClientOwnerValidator",
+    "SCOPES": {"read": "Read your articles", "write": "Save and change your articles"},
+    # RFC 9700 (the OAuth security best practice) wherever the wallabag clients allow it: tokens stored
+    # hashed, no implicit grant, exact https redirects, PKCE. The password grant and ?access_token=
+    # stay on (SILENCED_SYSTEM_CHECKS above): every wallabag client depends on them.
+    "COMPLIANT_BCP_RFC9700_TOKEN_STORAGE": True,
+    "COMPLIANT_BCP_RFC9700_IMPLICIT_GRANT": True,
+    "COMPLIANT_BCP_RFC9700_PKCE_METHOD": True,
+    "COMPLIANT_BCP_RFC9700_AUTHZ_RESPONSE_ISS": True,
+    "COMPLIANT_BCP_RFC9700_REFRESH_TOKEN": True,
+    "COMPLIANT_BCP_RFC9700_REDIRECT_URI_SCHEME": True,
+    "COMPLIANT_BCP_RFC9700_REDIRECT_URI_MATCHING": True,
+    "COMPLIANT_BCP_RFC9700_PKCE_REQUIRED": True,
+    "ALLOWED_REDIRECT_URI_SCHEMES": ["https"],
+}
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": ["oauth2_provider.contrib.rest_framework.OAuth2Authentication"],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    # Bare "application/json", no charset: wallabag-client parses only that exact type.
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": [
+        "rest_framework.parsers.JSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
+    # wallabag answers JSON whatever the client accepts; so do we (reader/api/wire.py).
+    "DEFAULT_CONTENT_NEGOTIATION_CLASS": "reader.api.negotiation.AlwaysJSON",
+    "EXCEPTION_HANDLER": "reader.api.wire.wallabag_errors",
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "UNAUTHENTICATED_USER": None,
+    "URL_FORMAT_OVERRIDE": None,
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Digest API",
+    "DESCRIPTION": (
+        "The part of wallabag's v2 API that Digest serves, so wallabag's apps, KOReader, wallabagger and "
+        "wallabag-client can read and save here. Every /api/ path also answers with a .json suffix."
+    ),
+    "VERSION": "2.6.10",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
+    "SERVE_AUTHENTICATION": [],
+    "PREPROCESSING_HOOKS": ["reader.api.schema.one_path_per_operation"],
+    "OAUTH2_FLOWS": ["password"],
+    "OAUTH2_TOKEN_URL": "/oauth/v2/token",
+    "OAUTH2_REFRESH_URL": "/oauth/v2/token",
+    "OAUTH2_SCOPES": {"read": "Read your articles", "write": "Save and change your articles"},
 }

@@ -21,6 +21,8 @@ urlpatterns = [
     ),
     path("admin/", admin.site.urls),
     path("healthz", health.healthz, name="healthz"),
+    # wallabag's API, the schema, feeds, the bookmarklet and the share target (reader/api/).
+    path("", include("reader.api.urls")),
     path("", include("reader.urls")),
 ]
 

@@ -6,9 +6,12 @@ and a queue message only carries the article's id.
 
 from __future__ import annotations
 
+import hashlib
+import secrets
 import zlib
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any
+from urllib.parse import unquote_plus
 
 from django.conf import settings
 from django.db import connections, models
@@ -22,11 +25,28 @@ if TYPE_CHECKING:  # for the annotation only: summaries.models names reader.Arti
     from summaries.models import Summary
 
 
+def url_hashes(url: str) -> dict[str, str]:
+    """The SHA-1 hex digests (40 characters) an article is looked up by in wallabag's API
+    (``/api/entries/exists``): ``url_sha1`` of ``url`` as given, ``url_decoded_sha1`` of it URL-decoded
+    as PHP's ``urldecode`` does (``%xx`` and ``+``), which is what wallabag's own ``UrlHasher`` hashes;
+    clients such as wallabagger and the Android app hash the raw URL instead."""
+    return {
+        "url_sha1": hashlib.sha1(url.encode("utf-8")).hexdigest(),
+        "url_decoded_sha1": hashlib.sha1(unquote_plus(url).encode("utf-8", "surrogatepass")).hexdigest(),
+    }
+
+
 class ArticleQuerySet(models.QuerySet):
     """Article filters shared by the reading list (``reader.selectors``) and search (``reader.search``).
 
     Each method returns a narrowed queryset and adds no query of its own.
     """
+
+    def bulk_create(self, objs, *args, **kwargs):
+        """As Django's, with each article's URL hashes (``url_hashes``) filled in first."""
+        for article in objs:
+            article.fill_url_hashes()
+        return super().bulk_create(objs, *args, **kwargs)
 
     def for_user(self, user) -> ArticleQuerySet:
         """The articles ``user`` can see: their own, not deleted."""
@@ -132,6 +152,9 @@ class Article(models.Model):
     captured = models.BooleanField(default=False)
     # The person's own notes and highlights (Markdown), e.g. highlights brought from another app.
     notes = models.TextField(blank=True)
+    # SHA-1 of ``url`` and of it URL-decoded (``url_hashes``), for wallabag's "exists" lookups; set on save.
+    url_sha1 = models.CharField(max_length=40, blank=True)
+    url_decoded_sha1 = models.CharField(max_length=40, blank=True)
 
     title = models.TextField(blank=True)
     authors = models.JSONField(default=list, blank=True)
@@ -204,10 +227,30 @@ class Article(models.Model):
                 name="article_pending_since",
                 condition=~Q(status__in=["ready", "failed"]),
             ),
+            # wallabag's /api/entries/exists (reader/api/entries.py): a person's live articles by URL hash.
+            models.Index(fields=["owner", "url_sha1"], name="article_url_sha1", condition=Q(deleted_at__isnull=True)),
+            models.Index(
+                fields=["owner", "url_decoded_sha1"],
+                name="article_url_decoded_sha1",
+                condition=Q(deleted_at__isnull=True),
+            ),
         ]
 
     def __str__(self) -> str:
         return self.title or self.url
+
+    def save(self, *args, **kwargs):
+        self.fill_url_hashes()
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and "url" in update_fields:
+            kwargs["update_fields"] = {*update_fields, "url_sha1", "url_decoded_sha1"}
+        super().save(*args, **kwargs)
+
+    def fill_url_hashes(self) -> None:
+        """Set ``url_sha1`` and ``url_decoded_sha1`` from ``url`` when they are not set yet."""
+        if not self.url_sha1 and self.url:
+            for name, value in url_hashes(self.url).items():
+                setattr(self, name, value)
 
     @property
     def is_pending(self) -> bool:
@@ -336,3 +379,32 @@ class Lock(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} until {self.expires_at}"
+
+
+class PersonalToken(models.Model):
+    """A person's secret for what cannot sign in: the address of their feeds (``FEEDS``: Atom and OPDS,
+    read only) and their bookmarklet (``SAVE``: saving pages, nothing else).
+
+    Kept as given (like wallabag's feed token), because the Preferences page shows the feed address and
+    the bookmarklet again; one of each kind per person. Deleting the row revokes it: its URLs answer 404.
+    """
+
+    class Kind(models.TextChoices):
+        FEEDS = "feeds", "Feeds"
+        SAVE = "save", "Bookmarklet"
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="personal_tokens")
+    kind = models.CharField(max_length=8, choices=Kind.choices)
+    token = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "kind"], name="personal_token_one_per_kind")]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} token of {self.user}"
+
+    @staticmethod
+    def new_token() -> str:
+        """A fresh secret: 32 random bytes, URL-safe base64 (43 characters)."""
+        return secrets.token_urlsafe(32)

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
+
+from markdown_it import MarkdownIt
 
 from summaries.summarizer import is_heading
 
@@ -61,3 +64,52 @@ def paragraphs_with_marks(text: str, spans: list[tuple[int, int]], language: str
             segments.append(Segment(text[cursor:end]))
         out.append(Paragraph(segments, heading=is_heading(line, language)))
     return out
+
+
+@dataclass(frozen=True)
+class Block:
+    """A block of an article's text for an export: ``kind`` is "heading", "paragraph", "bullets" or
+    "numbers" (a list), ``lines`` its text (one line; a list's items without their markers)."""
+
+    kind: str
+    lines: list[str]
+
+
+# A list item as extractors write one into the stored text: a bullet or a number, then a space.
+_BULLET = re.compile(r"^\s*[•◦▪‣\-\*–·]\s+(?=\S)")
+_NUMBER = re.compile(r"^\s*\d{1,3}[.)]\s+(?=\S)")
+
+
+def text_blocks(text: str, language: str = "en") -> list[Block]:
+    """The stored ``text`` (one paragraph, heading or list item per line) as blocks for an export
+    (Markdown, EPUB): headings by the summarizer's rule (``summaries.summarizer.is_heading`` for
+    ``language``, an ISO 639-1 code), lines that start with a bullet (``•``, ``-``, ``*``, ``–``) or a
+    number (``1.``, ``2)``) gathered into lists, every other line a paragraph. Blank lines are dropped."""
+    blocks: list[Block] = []
+    for raw in text.split("\n"):
+        line = raw.strip()
+        if not line:
+            continue
+        for kind, marker in (("bullets", _BULLET), ("numbers", _NUMBER)):
+            found = marker.match(line)
+            if found:
+                item = line[found.end() :]
+                if blocks and blocks[-1].kind == kind:
+                    blocks[-1].lines.append(item)
+                else:
+                    blocks.append(Block(kind, [item]))
+                break
+        else:
+            blocks.append(Block("heading" if is_heading(line, language) else "paragraph", [line]))
+    return blocks
+
+
+# CommonMark without raw HTML: notes come from import files and other apps, so a tag in them is shown
+# as text, never run; markdown-it also refuses javascript:, vbscript:, file: and data: links.
+_NOTES_MARKDOWN = MarkdownIt("commonmark", {"html": False})
+
+
+def notes_html(notes: str) -> str:
+    """A person's notes and highlights (Markdown, as ``Article.notes`` keeps them) as HTML (XHTML-style
+    void tags), with any HTML written in them escaped; "" for empty notes."""
+    return _NOTES_MARKDOWN.render(notes) if notes.strip() else ""

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from reader.views import actions, articles, lists, preferences
+from reader.views import actions, apps, articles, lists, preferences
 
 app_name = "reader"
 
@@ -14,4 +14,7 @@ urlpatterns = [
     path("articles/<int:article_id>/<slug:action>/", actions.article_action, name="article-action"),
     path("preferences/", preferences.preferences, name="preferences"),
     path("preferences/reader/", preferences.reader_look, name="reader-look"),
+    path("preferences/api-clients/", apps.create_api_client, name="api-client-create"),
+    path("preferences/api-clients/<int:client_id>/revoke/", apps.revoke_api_client, name="api-client-revoke"),
+    path("preferences/tokens/<slug:kind>/", apps.personal_token, name="personal-token"),
 ]

@@ -15,7 +15,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from reader import conf
-from reader.fetch.urls import check_url, parse_urls, site_of
+from reader.fetch.urls import CheckedURL, InvalidURL, check_url, parse_urls, site_of
 from reader.models import Article, FetchedPage
 from reader.pipeline import steps
 from reader.pipeline.tasks import enqueue, enqueue_summary
@@ -74,6 +74,27 @@ def save_urls(*, user, text: str) -> SaveResult:
     if len(urls) > most:
         result.over_limit = [c.url for c in urls[most:]]
         urls = urls[:most]
+    _save_checked(user, urls, result)
+    return result
+
+
+def save_url(*, user, url: str) -> SaveResult:
+    """Save one link for ``user`` as ``save_urls`` saves a paste, without splitting it (a link may hold
+    commas): for programs that send one URL (the wallabag API, the share target, the bookmarklet).
+    A link ``check_url`` refuses is in ``errors``; nothing is saved then. Never raises for bad input."""
+    result = SaveResult()
+    try:
+        checked = check_url(url.strip(), conf.url_policy())
+    except InvalidURL as exc:
+        result.errors.append((url, str(exc)))
+        return result
+    _save_checked(user, [checked], result)
+    return result
+
+
+def _save_checked(user, urls: list[CheckedURL], result: SaveResult) -> None:
+    """Create the articles of ``urls`` (checked, distinct) that ``user`` has not saved, in one
+    transaction, and queue them after it commits; fills ``result``."""
     with transaction.atomic():
         existing = {
             a.canonical_url: a
@@ -101,7 +122,6 @@ def save_urls(*, user, text: str) -> SaveResult:
                 result.in_order.append(new[checked.canonical])
         result.created = _create(user, list(new.values()), result)
         enqueue([a.pk for a in result.created], unsent=result.unqueued)
-    return result
 
 
 def _create(user, articles: list[Article], result: SaveResult) -> list[Article]:
@@ -198,7 +218,20 @@ class PageTooLarge(ValueError):
 
 def retry_article(*, article: Article) -> bool:
     """Queue a failed article again from scratch (attempts reset). Returns False if it was not failed."""
-    updated = Article.objects.filter(pk=article.pk, status=Status.FAILED).update(
+    return _queue_again(article, [Status.FAILED])
+
+
+def refetch_article(*, article: Article) -> bool:
+    """Fetch a finished (ready or failed) article again from its link, extract and summarize it anew
+    (wallabag's "reload"); a page the person gave (``captured``) is extracted again from that page
+    instead, never fetched. Returns False while the article is still being processed."""
+    # A captured article's fetch step hands its stored page on (steps.fetch_article): no request is made.
+    return _queue_again(article, list(Article.FINAL_STATUSES))
+
+
+def _queue_again(article: Article, statuses: list[str]) -> bool:
+    """Queue ``article`` from scratch (attempts reset) if its status is one of ``statuses``."""
+    updated = Article.objects.filter(pk=article.pk, status__in=statuses).update(
         status=Status.QUEUED,
         error="",
         error_code="",

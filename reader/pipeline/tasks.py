@@ -25,6 +25,7 @@ from django.utils import timezone
 from reader.models import Article
 from reader.pipeline import steps, sweep
 from reader.pipeline.politeness import HostLimiter, HostLimits, redis_client
+from reader.services.access import clear_expired_tokens as clear_expired_api_tokens
 from reader.services.organize import purge_deleted
 
 log = logging.getLogger(__name__)
@@ -79,6 +80,12 @@ def sweep_articles() -> int:
     ids = sweep.sweep_stuck_articles()
     enqueue(ids)
     return len(ids)
+
+
+@shared_task(name="reader.tasks.clear_expired_tokens", ignore_result=True)
+def clear_expired_tokens() -> None:
+    """Delete the API's expired access and refresh tokens (run daily by Celery beat)."""
+    clear_expired_api_tokens()
 
 
 @shared_task(name="summaries.tasks.summarize_variant", ignore_result=True)

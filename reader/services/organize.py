@@ -100,6 +100,22 @@ def unfavourite(*, user, article_ids: Iterable[int | str]) -> list[int]:
     return _change(user, article_ids, {"favourite": True}, favourite=False)
 
 
+# Longest title a person may give an article, characters (the extractor keeps as many).
+TITLE_MAX_CHARS = 2000
+
+
+@transaction.atomic
+def set_title(*, user, article_ids: Iterable[int | str], title: str) -> list[int]:
+    """Give the user's articles the title ``title`` (whitespace runs collapsed, at most
+    ``TITLE_MAX_CHARS`` characters); an empty title changes nothing. Returns the ids changed."""
+    title = re.sub(r"\s+", " ", title).strip()[:TITLE_MAX_CHARS]
+    if not title:
+        return []
+    changed = _change(user, article_ids, {}, title=title)
+    _reindex(changed)  # titles are searched
+    return changed
+
+
 def clean_tag_names(text: str | Iterable[str]) -> list[str]:
     """Tag names from what a person typed: split on commas, whitespace runs collapsed, at most
     ``Tag.NAME_MAX_CHARS`` characters, duplicates (case-insensitive) dropped, order kept."""

@@ -18,6 +18,7 @@ from reader.models import Article
 from reader.pipeline.saving import save_urls
 from reader.search import search
 from reader.views.access import AuthedRequest
+from reader.views.apps import feed_link
 from reader.views.htmx import counts_for, current_page, fresh_head, head_context
 
 # Session key of the undo notice shown once on the next list page (no-JavaScript actions).
@@ -95,6 +96,8 @@ def index(request: AuthedRequest) -> HttpResponse:
     context["next_url"] = request.get_full_path()
     if request.htmx and request.htmx.target == "list-region" and not request.htmx.history_restore_request:
         return render(request, "reader/_list_region.html", context)
+    # Feed readers find the feed of this very list (view, filters, search) from the page's address.
+    context["feed_url"] = feed_link(request, context["filters"].params())
     return render(request, "reader/index.html", context)
 
 

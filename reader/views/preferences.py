@@ -13,6 +13,7 @@ from reader.forms import PreferencesForm
 from reader.models import ReaderPreferences
 from reader.services.preferences import set_reader_look
 from reader.views.access import AuthedRequest, safe_next
+from reader.views.apps import apps_context
 from reader.views.htmx import current_page
 
 
@@ -50,4 +51,4 @@ def preferences(request: AuthedRequest) -> HttpResponse:
         form.save()
         messages.success(request, "Preferences saved.")
         return redirect("reader:preferences")
-    return render(request, "reader/preferences.html", {"form": form})
+    return render(request, "reader/preferences.html", {"form": form, **apps_context(request)})

@@ -180,4 +180,19 @@
     if (help) help.hidden = false;
     updateSelection();
   });
+
+  // Preferences: "save the page as I see it" switches the bookmarklet the person drags.
+  document.addEventListener("change", function (event) {
+    var box = event.target;
+    if (!box || !box.matches || !box.matches("[data-bookmarklet-toggle]")) return;
+    var link = document.getElementById("bookmarklet-link");
+    if (!link) return;
+    link.href = box.checked ? link.dataset.capture : link.dataset.plain;
+    link.textContent = box.checked ? "Save to Digest (as I see it)" : "Save to Digest";
+  });
+  // Addresses and secrets to copy are selected whole on a click.
+  document.addEventListener("focusin", function (event) {
+    var field = event.target;
+    if (field && field.matches && field.matches("[data-select-all]")) field.select();
+  });
 })();

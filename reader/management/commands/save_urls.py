@@ -5,9 +5,9 @@ from __future__ import annotations
 import json
 import time
 
-from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
+from reader.management.users import user_named
 from reader.models import Article
 from reader.pipeline.saving import save_urls
 from reader.selectors import article_as_dict
@@ -27,10 +27,7 @@ class Command(BaseCommand):
         parser.add_argument("--json", action="store_true", help="print JSON Lines, one object per article")
 
     def handle(self, *args, **options):
-        try:
-            user = get_user_model().objects.get(username=options["user"])
-        except get_user_model().DoesNotExist as exc:
-            raise CommandError(f"No user named {options['user']!r}.") from exc
+        user = user_named(options["user"])
         result = save_urls(user=user, text="\n".join(options["urls"]))
         for bad, reason in result.errors:
             self.stderr.write(f"{bad}: {reason}")
