@@ -237,17 +237,25 @@ def celery_worker_process(broker, django_db_setup, django_db_blocker, tmp_path_f
     worker.stop()
 
 
-@pytest.fixture(scope="session")
-def live_server(live_server, django_db_blocker):
-    """pytest-django's live server; at the end of the session, ends the database sessions its request
-    threads may still hold. A browser closed in the middle of a response leaves its request thread
-    without ``request_finished``, so the thread's connection stays open, and PostgreSQL then refuses
-    to drop the test database ("is being accessed by other users")."""
-    yield live_server
+@pytest.fixture(scope="session", autouse=True)
+def _database_sessions_ended(django_db_setup, django_db_blocker):
+    """At the end of the session, before the test database is dropped, wait a moment for the
+    database sessions of processes and threads the tests started to end, then end the rest.
+
+    On PostgreSQL a session outlives its client for a moment after a killed worker process, and a
+    browser closed in the middle of a response leaves the live server's request thread without
+    ``request_finished``, so its connection stays open; PostgreSQL then refuses to drop the test
+    database ("is being accessed by other users"). Set up before any other session fixture that
+    uses the database (the worker, the live server), so it is torn down after them and before the
+    database is dropped."""
+    yield
     if connection.vendor != "postgresql":
         return
+    others = "SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()"
     with django_db_blocker.unblock(), connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
-            " WHERE datname = current_database() AND pid <> pg_backend_pid()"
-        )
+        for _ in range(50):
+            cursor.execute(others)
+            if not cursor.fetchall():
+                return
+            time.sleep(0.1)
+        cursor.execute(f"SELECT pg_terminate_backend(pid) FROM ({others}) AS stray")
