@@ -145,6 +145,10 @@ class Article(models.Model):
     # Deleting keeps the row for a short undo; a deleted article's link can be saved again.
     deleted_at = models.DateTimeField(null=True, blank=True)
     tags: models.ManyToManyField[Tag, Any] = models.ManyToManyField("Tag", blank=True, related_name="articles")
+    # The summary the person chose on the article page ("Use this summary"), shown in the list, on the
+    # plain article page and in exports; empty: their default (``reader.selectors.summaries_to_show``).
+    summary_algorithm = models.CharField(max_length=32, blank=True)
+    summary_sentences = models.PositiveSmallIntegerField(null=True, blank=True)
     # The summary a page shows, put on the article by ``reader.selectors.attach_summaries`` (not a column).
     summary: Summary | None
 

@@ -73,17 +73,27 @@ def parse_variant(algorithm: str | None, sentences: str | int | None, user=None)
 def summaries_to_show(user, article_ids: list[int]) -> dict[int, Summary]:
     """The summary to show for each article id (absent when it has none), in one query.
 
-    The person's default variant when it exists, else the newest ready summary: an article saved
-    before they changed their default keeps showing the one it has.
+    In this order, the first that is ready: the variant the person chose for the article on its page
+    ("Use this summary": ``Article.summary_algorithm``/``summary_sentences``); their default variant;
+    the first summary made for the article (made when it was saved, under the default of that time, so
+    an article saved before they changed their default keeps the one it has). A variant only looked
+    at on the article page is never shown here: looking is not choosing.
     """
     wanted = default_variant(user)
-    chosen: dict[int, Summary] = {}
-    rows = Summary.objects.filter(article__in=article_ids, status=Summary.Status.READY).order_by("updated_at")
+    chosen: dict[int, tuple[int, Summary]] = {}
+    rows = (
+        Summary.objects.filter(article__in=article_ids, status=Summary.Status.READY)
+        .annotate(pinned_algorithm=F("article__summary_algorithm"), pinned_sentences=F("article__summary_sentences"))
+        .order_by("created_at", "pk")
+    )
     for summary in rows:
+        variant = (summary.algorithm, summary.sentence_count)
+        pinned = (getattr(summary, "pinned_algorithm"), getattr(summary, "pinned_sentences"))  # noqa: B009
+        rank = 0 if variant == pinned else 1 if variant == wanted else 2
         current = chosen.get(summary.article_id)
-        if current is None or (current.algorithm, current.sentence_count) != wanted:
-            chosen[summary.article_id] = summary
-    return chosen
+        if current is None or rank < current[0]:
+            chosen[summary.article_id] = (rank, summary)
+    return {article_id: summary for article_id, (_, summary) in chosen.items()}
 
 
 def attach_summaries(user, articles: list[Article]) -> None:
