@@ -295,6 +295,32 @@ class ReaderPreferences(models.Model):
         return f"Preferences of {self.user}"
 
 
+class ListCount(models.Model):
+    """How many of one person's live articles are in each list view, under one key: the whole list
+    (``kind`` "", ``name`` ""), a site ("site", the site), a language ("lang", the code) or a tag
+    ("tag", its id). Written only by the database's triggers (``reader/counts.py``), read by
+    ``reader.selectors.view_counts``; ``total`` is the "all" view."""
+
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", db_index=False)
+    kind = models.CharField(max_length=4, blank=True)
+    name = models.CharField(max_length=255, blank=True)
+    total = models.IntegerField(default=0)
+    unread = models.IntegerField(default=0)
+    archived = models.IntegerField(default=0)
+    favourites = models.IntegerField(default=0)
+    pending = models.IntegerField(default=0)
+    failed = models.IntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            # The triggers' ON CONFLICT target, and the index every read starts from.
+            models.UniqueConstraint(fields=["owner", "kind", "name"], name="listcount_unique_key"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind or 'list'} {self.name} of user {self.owner_id}: {self.total}"
+
+
 class FetchedPage(models.Model):
     """The bytes fetched for an article, zlib-compressed, kept so extraction can be re-run.
 
