@@ -31,13 +31,17 @@ class SaveResult:
     """What one paste did.
 
     ``created``: new articles, in the order pasted; ``existing``: links already saved
-    (the existing articles); ``in_order``: both, in the order pasted; ``errors``:
+    (the existing articles); ``retried``: those of ``existing`` that had failed, queued again;
+    ``in_order``: created and existing, in the order pasted; ``duplicates``: links pasted again
+    within the same paste (each as pasted the second time; saved once); ``errors``:
     ``(input, reason)`` for each piece that is not a usable http/https link.
     """
 
     created: list[Article] = field(default_factory=list)
     in_order: list[Article] = field(default_factory=list)
     existing: list[Article] = field(default_factory=list)
+    retried: list[Article] = field(default_factory=list)
+    duplicates: list[str] = field(default_factory=list)
     errors: list[tuple[str, str]] = field(default_factory=list)
     # Ids of new articles whose queue message could not be sent (the broker was down): they are
     # saved, and the sweep sends them once the broker is back.
@@ -58,7 +62,8 @@ def save_urls(*, user, text: str) -> SaveResult:
     over ``DIGEST_PASTE_MAX_CHARS`` characters saves nothing (``SaveResult.refused`` says why); past
     ``DIGEST_PASTE_MAX_LINKS`` links the rest are left in ``over_limit``. The rows are created in one
     transaction with a fixed number of queries (one lookup of the existing links, one insert),
-    and the tasks are sent only after it commits. Never raises for bad input.
+    and the tasks are sent only after it commits. A link saved before whose article failed is queued
+    again (``retried``): pasting it again is asking for it again. Never raises for bad input.
     """
     result = SaveResult()
     limit = settings.DIGEST_PASTE_MAX_CHARS
@@ -80,13 +85,17 @@ def save_urls(*, user, text: str) -> SaveResult:
         }
         new: dict[str, Article] = {}
         now = timezone.now()
+        seen: set[str] = set()
         for checked in urls:
+            if checked.canonical in seen:
+                result.duplicates.append(checked.url)
+                continue
+            seen.add(checked.canonical)
             found = existing.get(checked.canonical)
             if found is not None:
-                if found not in result.in_order:
-                    result.existing.append(found)
-                    result.in_order.append(found)
-            elif checked.canonical not in new:
+                result.existing.append(found)
+                result.in_order.append(found)
+            else:
                 new[checked.canonical] = Article(
                     owner=user,
                     url=checked.url,
@@ -99,7 +108,12 @@ def save_urls(*, user, text: str) -> SaveResult:
                 )
                 result.in_order.append(new[checked.canonical])
         result.created = _create(user, list(new.values()), result)
-        enqueue([a.pk for a in result.created], unsent=result.unqueued)
+        failed = [a for a in result.existing if a.status == Status.FAILED]
+        requeued = set(_requeue([a.pk for a in failed]))
+        result.retried = [a for a in failed if a.pk in requeued]
+        for article in result.retried:
+            article.status, article.error, article.error_code, article.attempts = Status.QUEUED, "", "", 0
+        enqueue([a.pk for a in result.created + result.retried], unsent=result.unqueued)
     return result
 
 
@@ -128,19 +142,30 @@ def _create(user, articles: list[Article], result: SaveResult) -> list[Article]:
 
 def retry_article(*, article: Article) -> bool:
     """Queue a failed article again from scratch (attempts reset). Returns False if it was not failed."""
-    updated = Article.objects.filter(pk=article.pk, status=Status.FAILED).update(
-        status=Status.QUEUED,
-        error="",
-        error_code="",
-        attempts=0,
-        next_attempt_at=None,
-        status_changed_at=timezone.now(),
-        enqueued_at=timezone.now(),
-        blocked=False,
-    )
-    if updated:
-        enqueue([article.pk])
+    updated = _requeue([article.pk])
+    enqueue(updated)
     return bool(updated)
+
+
+def _requeue(article_ids: list[int]) -> list[int]:
+    """Set the failed articles among ``article_ids`` back to queued, from scratch (attempts reset, no
+    error); the ids changed. The caller sends them (``enqueue``)."""
+    if not article_ids:
+        return []
+    now = timezone.now()
+    with transaction.atomic():
+        ids = list(Article.objects.filter(pk__in=article_ids, status=Status.FAILED).values_list("pk", flat=True))
+        Article.objects.filter(pk__in=ids, status=Status.FAILED).update(
+            status=Status.QUEUED,
+            error="",
+            error_code="",
+            attempts=0,
+            next_attempt_at=None,
+            status_changed_at=now,
+            enqueued_at=now,
+            blocked=False,
+        )
+    return ids
 
 
 def request_summary(article: Article, *, algorithm: str, sentences: int) -> Summary:
