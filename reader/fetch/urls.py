@@ -311,10 +311,18 @@ def site_of(url: str) -> str:
         return ""
     if not host or any(ch.isspace() for ch in host):
         return ""
-    host = host.removeprefix("www.")
+    return display_host(host.removeprefix("www."))
+
+
+def display_host(host: str) -> str:
+    """``host`` as a person reads it, for pages and error messages: an IDN host in Unicode
+    ("xn--bcher-kva.example" -> "bücher.example"); any other host (an address, an ASCII name, a
+    label the IDNA rules refuse) as it is."""
+    if "xn--" not in host.lower():
+        return host
     try:
-        return idna.decode(host) if "xn--" in host else host
-    except idna.IDNAError:
+        return idna.decode(host)
+    except (idna.IDNAError, UnicodeError):
         return host
 
 
