@@ -153,14 +153,17 @@ _MALFORMED = (
 )
 
 
-def parse_urls(text: str | None, policy: UrlPolicy) -> tuple[list[CheckedURL], list[tuple[str, str]]]:
+def parse_urls(
+    text: str | None, policy: UrlPolicy, *, duplicates: list[str] | None = None
+) -> tuple[list[CheckedURL], list[tuple[str, str]]]:
     """Split pasted text into saveable URLs and rejected pieces; each piece is checked once.
 
     ``text``: anything pasted (URLs separated by spaces, newlines or commas); ``policy``: what
     ``check_url`` accepts. Returns ``(urls, errors)``: ``urls`` are the checked http(s) URLs in
     input order (``CheckedURL.url`` has ``https://`` added where the scheme was missing,
     ``CheckedURL.canonical`` is the duplicate key), duplicates (same canonical URL) dropped;
-    ``errors`` are ``(piece, reason)`` pairs with a sentence a person can read.
+    ``errors`` are ``(piece, reason)`` pairs with a sentence a person can read. The pieces dropped as
+    duplicates are appended to ``duplicates`` (as pasted) when it is given.
     """
     urls: list[CheckedURL] = []
     errors: list[tuple[str, str]] = []
@@ -178,6 +181,8 @@ def parse_urls(text: str | None, policy: UrlPolicy) -> tuple[list[CheckedURL], l
         if key not in seen:
             seen.add(key)
             urls.append(checked)
+        elif duplicates is not None:
+            duplicates.append(checked.url)
     return urls, errors
 
 

@@ -72,7 +72,7 @@ def save_urls(*, user, text: str) -> SaveResult:
             f"This paste is {len(text):,} characters long; the limit is {limit:,}. Paste fewer links at a time."
         )
         return result
-    urls, errors = parse_urls(text, conf.url_policy())
+    urls, errors = parse_urls(text, conf.url_policy(), duplicates=result.duplicates)
     result.errors = list(errors)
     most = settings.DIGEST_PASTE_MAX_LINKS
     if len(urls) > most:
@@ -85,12 +85,7 @@ def save_urls(*, user, text: str) -> SaveResult:
         }
         new: dict[str, Article] = {}
         now = timezone.now()
-        seen: set[str] = set()
         for checked in urls:
-            if checked.canonical in seen:
-                result.duplicates.append(checked.url)
-                continue
-            seen.add(checked.canonical)
             found = existing.get(checked.canonical)
             if found is not None:
                 result.existing.append(found)

@@ -14,6 +14,8 @@ from django.views.decorators.vary import vary_on_headers
 from django_htmx.http import HttpResponseStopPolling
 
 from reader import selectors
+from reader.fetch.options import UrlPolicy
+from reader.fetch.urls import InvalidURL, check_url
 from reader.models import Article
 from reader.pipeline.saving import save_urls
 from reader.search import search
@@ -99,6 +101,14 @@ def index(request: AuthedRequest) -> HttpResponse:
 
 
 SHOWN_ERRORS = 10
+# Said of a link pasted again whose article had failed: it is queued again.
+RETRIED = 'Saved before, but it failed: trying again. <a href="{}">{}</a>'
+
+
+def _duplicates_words(duplicates: list[str]) -> str:
+    """The sentence for links pasted more than once in one paste (each saved once)."""
+    named = ", ".join(duplicates[:3]) + (f" and {len(duplicates) - 3} more" if len(duplicates) > 3 else "")
+    return f"Pasted more than once, saved once: {named}."
 
 
 def _over_limit_words(count: int) -> str:
@@ -112,11 +122,28 @@ def _over_limit_words(count: int) -> str:
     )
 
 
-def _errors_to_show(errors: list[tuple[str, str]]) -> tuple[list[tuple[str, str]], int]:
+def _errors_to_show(request: AuthedRequest, errors: list[tuple[str, str]]) -> tuple[list[tuple[str, str]], int]:
     """The first ``SHOWN_ERRORS`` of the distinct ``(input, reason)`` pairs of a paste, and how many
-    more there are: a pasted essay must give a few readable lines, not one per word."""
+    more there are: a pasted essay must give a few readable lines, not one per word. For an admin, a
+    link refused only because private networks are not allowed says which setting allows it."""
     distinct = list(dict.fromkeys(errors))
-    return distinct[:SHOWN_ERRORS], max(0, len(distinct) - SHOWN_ERRORS)
+    shown = distinct[:SHOWN_ERRORS]
+    if request.user.is_staff and not settings.DIGEST_PRIVATE_NETWORKS_ALLOWED:
+        shown = [(bad, reason + (PRIVATE_HINT if _private_only(bad) else "")) for bad, reason in shown]
+    return shown, max(0, len(distinct) - SHOWN_ERRORS)
+
+
+# Said to an admin about a link to a machine on a private network.
+PRIVATE_HINT = " An admin can allow links to your own network with the setting DIGEST_PRIVATE_NETWORKS_ALLOWED."
+
+
+def _private_only(piece: str) -> bool:
+    """Whether the pasted ``piece`` would be a link if private networks were allowed."""
+    try:
+        check_url(piece, UrlPolicy(private_networks_allowed=True))
+    except InvalidURL:
+        return False
+    return True
 
 
 @login_required
@@ -127,7 +154,7 @@ def save_articles(request: AuthedRequest) -> HttpResponse:
     A single link already saved jumps to that article (without JavaScript) or names it with a link.
     """
     result = save_urls(user=request.user, text=request.POST.get("urls", ""))
-    errors, more_errors = _errors_to_show(result.errors)
+    errors, more_errors = _errors_to_show(request, result.errors)
     # What was not saved stays in the box, to be corrected or pasted again; what was saved leaves it.
     if result.refused:
         keep_text = request.POST.get("urls", "")
@@ -135,7 +162,9 @@ def save_articles(request: AuthedRequest) -> HttpResponse:
         pieces = list(dict.fromkeys(bad for bad, _ in result.errors))[:200]
         keep_text = "\n".join(pieces + result.over_limit)
     over_limit = _over_limit_words(len(result.over_limit))
-    existing, more_existing = result.existing[:SHOWN_ERRORS], max(0, len(result.existing) - SHOWN_ERRORS)
+    already = [a for a in result.existing if a not in result.retried]
+    existing, more_existing = already[:SHOWN_ERRORS], max(0, len(already) - SHOWN_ERRORS)
+    duplicates = list(dict.fromkeys(result.duplicates))
     if not request.htmx:
         if result.refused:
             messages.error(request, result.refused)
@@ -152,16 +181,22 @@ def save_articles(request: AuthedRequest) -> HttpResponse:
             messages.info(request, format_html('Already saved: <a href="{}">{}</a>', url, article.display_title))
         if more_existing:
             messages.info(request, f"… and {more_existing} more already saved.")
+        for article in result.retried:
+            url = reverse("reader:article-detail", args=[article.pk])
+            messages.info(request, format_html(RETRIED, url, article.display_title))
+        if duplicates:
+            messages.info(request, _duplicates_words(duplicates))
         if result.created:
             messages.success(request, f"Saved {len(result.created)} link{'s' if len(result.created) != 1 else ''}.")
         if result.unqueued:
             messages.warning(request, QUEUE_DOWN)
         if not (result.created or result.existing or result.errors or result.refused):
             messages.error(request, "Paste at least one link.")
-        if len(result.existing) == 1 and not (result.created or result.errors):
-            return redirect("reader:article-detail", result.existing[0].pk)
+        if len(already) == 1 and not (result.created or result.errors or result.retried):
+            return redirect("reader:article-detail", already[0].pk)
         return redirect("reader:index")
-    new_rows = list(reversed(result.created))  # newest first, as the list shows them
+    # Newest first, as the list shows them; a retried article moves to the top as it is pending again.
+    new_rows = list(reversed(result.created)) + result.retried
     selectors.prefetch_tags(new_rows)
     selectors.attach_summaries(request.user, new_rows)
     context = {
@@ -173,13 +208,15 @@ def save_articles(request: AuthedRequest) -> HttpResponse:
         "empty": not (result.created or result.existing or result.errors or result.refused),
         "existing": existing,
         "more_existing": more_existing,
+        "retried": result.retried,
+        "duplicates": _duplicates_words(duplicates) if duplicates else "",
         "over_limit": over_limit,
         "queue_down": QUEUE_DOWN if result.unqueued else "",
         "poll_interval": settings.DIGEST_POLL_INTERVAL,
         "any_pending": bool(new_rows),
         "view": "summary",
         "next_url": current_page(request),
-        **(fresh_head(request) if result.created else {}),
+        **(fresh_head(request) if result.created or result.retried else {}),
     }
     return render(request, "reader/_save_response.html", context)
 
