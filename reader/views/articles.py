@@ -17,6 +17,7 @@ from reader.forms import ALGORITHM_NOTES
 from reader.models import Article, ReaderPreferences
 from reader.pipeline import saving
 from reader.services import organize
+from reader.views.actions import article_gone
 from reader.views.access import AuthedRequest, get_article_for_user, safe_next
 from reader.views.htmx import current_page, with_head
 from summaries.models import Summary
@@ -97,7 +98,9 @@ def article_detail(request: AuthedRequest, article_id: int) -> HttpResponse:
 @require_POST
 def retry_article(request: AuthedRequest, article_id: int) -> HttpResponse:
     """Queue a failed article again; the row goes back to pending and starts the page poll."""
-    article = get_article_for_user(request, article_id)
+    article = Article.objects.for_user(request.user).filter(pk=article_id).first()
+    if article is None:
+        return article_gone(request, article_id, Article.objects.filter(owner=request.user, pk=article_id).first())
     if not saving.retry_article(article=article) and not request.htmx:
         messages.info(request, "That article is not failed, so there is nothing to retry.")
     if not request.htmx:

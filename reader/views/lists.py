@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.views import redirect_to_login
 from django.http import HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import redirect, render, resolve_url
 from django.urls import reverse
 from django.utils.html import format_html
 from django.views.decorators.http import require_GET, require_POST
@@ -221,26 +224,37 @@ def save_articles(request: AuthedRequest) -> HttpResponse:
     return render(request, "reader/_save_response.html", context)
 
 
-@login_required
 @require_GET
 def updates(request: AuthedRequest) -> HttpResponse:
     """One poll for the whole list page: out-of-band swaps for rows whose status changed.
 
     The page sends ``seen=<id>:<status>`` for each row still pending. Rows now in another state
-    come back as out-of-band swaps. When none of them is pending any more the answer is HTTP 286,
-    which makes htmx stop polling.
+    come back as out-of-band swaps; rows deleted meanwhile (in another tab) say so. When none of them
+    is pending any more the answer is HTTP 286, which makes htmx stop polling. A person signed out
+    meanwhile (in another tab) sees "You were signed out" on each polled row, with a link to sign in
+    again, and the polling stops; without htmx the poll is a page behind the sign-in, as any other.
     """
     seen: dict[int, str] = {}
     for value in request.GET.getlist("seen"):
         article_id, _, status = value.partition(":")
         if article_id.isdigit():
             seen[int(article_id)] = status
-    rows = list(list_rows(request.user).filter(pk__in=list(seen)[:500]))
+    polled = list(seen)[:500]
+    if not request.user.is_authenticated:
+        if not request.htmx:
+            return redirect_to_login(request.get_full_path())
+        sign_in = f"{resolve_url(settings.LOGIN_URL)}?{urlencode({'next': current_page(request)})}"
+        response = render(request, "reader/_signed_out.html", {"ids": polled, "sign_in": sign_in})
+        response.status_code = HttpResponseStopPolling.status_code
+        return response
+    rows = list(list_rows(request.user).filter(pk__in=polled))
     changed = [a for a in rows if a.status != seen.get(a.pk)]
+    found = {a.pk for a in rows}
+    gone = [pk for pk in polled if pk not in found]
     selectors.attach_summaries(request.user, changed)
     still_pending = any(a.is_pending for a in rows)
-    context = {"articles": changed, "view": "summary", "next_url": current_page(request)}
-    if changed:
+    context = {"articles": changed, "gone": gone, "view": "summary", "next_url": current_page(request)}
+    if changed or gone:
         context.update(fresh_head(request))
     response = render(request, "reader/_updates.html", context)
     if not still_pending:
