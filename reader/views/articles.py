@@ -17,8 +17,8 @@ from reader.forms import ALGORITHM_NOTES
 from reader.models import Article, ReaderPreferences
 from reader.pipeline import saving
 from reader.services import organize
-from reader.views.actions import article_gone
 from reader.views.access import AuthedRequest, get_article_for_user, safe_next
+from reader.views.actions import article_gone
 from reader.views.htmx import current_page, with_head
 from summaries.models import Summary
 from summaries.summarizer import MAX_SENTENCES, available_algorithms
