@@ -52,7 +52,7 @@ class PreferencesForm(forms.ModelForm):
 
     def algorithm_options(self) -> list[dict]:
         """The algorithm choices as the page lists them: ``value``, ``label``, ``note`` (its one line from
-        ``ALGORITHM_NOTES``; the site default's for "") and ``checked``."""
+        ``ALGORITHM_NOTES``; for "", which default it follows) and ``checked``."""
         field = self["summary_algorithm"]
         current = str(field.value() or "")
         choices = self.fields["summary_algorithm"].choices  # type: ignore[attr-defined]
@@ -60,7 +60,9 @@ class PreferencesForm(forms.ModelForm):
             {
                 "value": value,
                 "label": label,
-                "note": ALGORITHM_NOTES.get(value or settings.DIGEST_SUMMARY_ALGORITHM, ""),
+                "note": ALGORITHM_NOTES.get(value, "")
+                if value
+                else f"Follows this site's default, now {settings.DIGEST_SUMMARY_ALGORITHM}.",
                 "checked": value == current,
             }
             for value, label in choices

@@ -20,26 +20,30 @@ from reader.views.access import AuthedRequest, safe_next
 from reader.views.htmx import TAG_CHANGING, with_head, with_tag_names
 from reader.views.lists import NOTICE_KEY, list_context, list_rows
 
+# What each action did, as the undo notice says it: ``{what}`` is the article's title or "3 articles",
+# ``{names}`` the tags.
 DONE_WORDS = {
-    "read": "Marked read",
-    "unread": "Marked unread",
-    "archive": "Archived",
-    "unarchive": "Moved back from the archive",
-    "favourite": "Added to favourites",
-    "unfavourite": "Removed from favourites",
-    "delete": "Deleted",
-    "restore": "Restored",
-    "tag": "Tagged",
-    "untag": "Untagged",
+    "read": "Marked {what} read.",
+    "unread": "Marked {what} unread.",
+    "archive": "Archived {what}.",
+    "unarchive": "Moved {what} out of the archive.",
+    "favourite": "Added {what} to favourites.",
+    "unfavourite": "Removed {what} from favourites.",
+    "delete": "Deleted {what}.",
+    "restore": "Restored {what}.",
+    "tag": "Tagged {names}: {what}.",
+    "untag": "Untagged {names}: {what}.",
 }
 
 
 def _notice(action: str, ids: list[int], names: str, title: str = "") -> dict:
     """What the undo notice shows: a sentence and the action that reverses ``action`` on ``ids``."""
     what = f"“{title}”" if title and len(ids) == 1 else f"{len(ids)} article{'s' if len(ids) != 1 else ''}"
-    label = DONE_WORDS[action] + (f" {names}" if action in ("tag", "untag") and names else "")
+    words = (
+        DONE_WORDS[action] if names or action not in ("tag", "untag") else DONE_WORDS[action].replace(" {names}", "")
+    )
     return {
-        "text": f"{label}: {what}." if action in ("tag", "untag") else f"{label} {what}.",
+        "text": words.format(what=what, names=names),
         "undo": organize.ACTIONS[action][1],
         "ids": ids,
         "names": names,
