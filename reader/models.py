@@ -198,6 +198,18 @@ class Article(models.Model):
                 name="article_list_published",
                 condition=Q(deleted_at__isnull=True),
             ),
+            # A site's or a language's page walks only its articles, newest first: the list index would
+            # read past every other article to find a rare language's 30 (reader.selectors.narrowed).
+            models.Index(
+                fields=["owner", "site", "-created_at", "-id"],
+                name="article_site_saved",
+                condition=Q(deleted_at__isnull=True),
+            ),
+            models.Index(
+                fields=["owner", "language", "-created_at", "-id"],
+                name="article_language_saved",
+                condition=Q(deleted_at__isnull=True),
+            ),
             models.Index(
                 fields=["status", "status_changed_at"],
                 name="article_pending_since",

@@ -1,5 +1,6 @@
-"""The summary a person chose for an article ("Use this summary"), and the list's view counts kept by
-triggers (``reader/counts.py``), counted once here for the articles already saved."""
+"""The summary a person chose for an article ("Use this summary"), the list's view counts kept by
+triggers (``reader/counts.py``, counted once here for the articles already saved), and an index per
+site and per language for the list's narrowed pages."""
 
 import django.db.models.deletion
 from django.conf import settings
@@ -54,6 +55,14 @@ class Migration(migrations.Migration):
             options={
                 'constraints': [models.UniqueConstraint(fields=('owner', 'kind', 'name'), name='listcount_unique_key')],
             },
+        ),
+        migrations.AddIndex(
+            model_name='article',
+            index=models.Index(condition=models.Q(('deleted_at__isnull', True)), fields=['owner', 'site', '-created_at', '-id'], name='article_site_saved'),
+        ),
+        migrations.AddIndex(
+            model_name='article',
+            index=models.Index(condition=models.Q(('deleted_at__isnull', True)), fields=['owner', 'language', '-created_at', '-id'], name='article_language_saved'),
         ),
         migrations.RunPython(install_counts, remove_counts),
     ]
