@@ -113,3 +113,19 @@ def test_every_page_at_both_sizes(live_server, reader_user, screenshots_dir):
             assert "otter OR beaver" in page.locator("#shortcuts").inner_text()
             page.screenshot(path=str(screenshots_dir / f"page-help-{label}.png"))
             page.close()
+
+
+def test_pasting_a_failed_link_again_replaces_its_row_with_a_pending_one(live_server, reader_user):
+    failed = reader_user.stories[2]
+    type(failed).objects.filter(pk=failed.pk).update(status="failed", error="The site did not answer.")
+    with chromium_browser() as browser:
+        page = browser.new_page(viewport={"width": 1280, "height": 900})
+        log_in(page, live_server.url)
+        assert "The site did not answer." in page.locator(f"#article-{failed.pk}").inner_text()
+        page.fill("#id_urls", failed.url)
+        page.get_by_role("button", name="Save", exact=True).click()
+        page.locator(".msg", has_text="trying again").wait_for()
+        wait_for_htmx(page)
+        assert page.locator(f"#article-{failed.pk}").count() == 1  # the old row left, the new one came in
+        assert page.locator("[data-row]").first.get_attribute("id") == f"article-{failed.pk}"
+        assert page.locator(f"#article-{failed.pk}").get_attribute("data-status") == "queued"
