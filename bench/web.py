@@ -85,10 +85,12 @@ def list_urls(info: dict) -> list[tuple[str, str]]:
     ]
 
 
-def measure(info: dict, repeat: int, prefix: str) -> tuple[dict[str, list[float]], dict[str, int]]:
+def measure(
+    info: dict, repeat: int, prefix: str, *, lists_only: bool = False
+) -> tuple[dict[str, list[float]], dict[str, int]]:
     """Time every page, search and list part of the library ``info`` describes; print a line per
     figure (starting with ``prefix``) and return the samples by label (milliseconds) and the number of
-    articles each page showed."""
+    articles each page showed. ``lists_only``: the list pages and the list's parts, no search."""
     from django.test import Client
 
     from reader import selectors
@@ -106,12 +108,14 @@ def measure(info: dict, repeat: int, prefix: str) -> tuple[dict[str, list[float]
         rows = f" rows={shown[label]}" if label in shown else ""
         print(f"{prefix} {label} median_ms={median:.1f} p95_ms={p95:.1f}{rows}{extra}", flush=True)
 
-    pages = list_urls(info) + [
-        (f"/?q={common}", f"/?q={common}"),
-        ("/?q=(rare word)", f"/?q={info['rare']}"),
-        (f"/?q={phrase}", f"/?q={quote(phrase)}"),
-        ("/articles/(id)/", f"/articles/{info['detail']}/"),
-    ]
+    pages = list_urls(info)
+    if not lists_only:
+        pages += [
+            (f"/?q={common}", f"/?q={common}"),
+            ("/?q=(rare word)", f"/?q={info['rare']}"),
+            (f"/?q={phrase}", f"/?q={quote(phrase)}"),
+            ("/articles/(id)/", f"/articles/{info['detail']}/"),
+        ]
     for spaced, url in pages:
         label = spaced.replace(" ", "+")
 
@@ -122,20 +126,24 @@ def measure(info: dict, repeat: int, prefix: str) -> tuple[dict[str, list[float]
             shown[label] = response.content.count(b" data-row")
 
         record(label, get)
-    queries = [
-        common,
-        info["rare"],
-        phrase,
-        "minis",  # prefix while typing
-        "government minister said",
-        f"{common} is:unread tag:{info['tag']}",
-        f"{common} lang:de",  # a common word and a filter that keeps few articles
-        f"{common} tag:{info['tag']} tag:sport",  # two tags seldom on one article
-        "商標",  # CJK, 2 characters: the scan fallback
-        "商標法違反",  # CJK, trigram index
-        "연기",
-        "モバイル端末",
-    ]
+    queries = (
+        []
+        if lists_only
+        else [
+            common,
+            info["rare"],
+            phrase,
+            "minis",  # prefix while typing
+            "government minister said",
+            f"{common} is:unread tag:{info['tag']}",
+            f"{common} lang:de",  # a common word and a filter that keeps few articles
+            f"{common} tag:{info['tag']} tag:sport",  # two tags seldom on one article
+            "商標",  # CJK, 2 characters: the scan fallback
+            "商標法違反",  # CJK, trigram index
+            "연기",
+            "モバイル端末",
+        ]
+    )
     for q in queries:
         total = search(info["user"], q).total
         label = "search:" + ("(rare word)" if q == info["rare"] else q).replace(" ", "+")
@@ -248,7 +256,7 @@ def run_library(args) -> None:
         prefix = f"{engine} {args.shape} {args.articles[0]}"
         if args.measure:
             info = web_fill.bench_info()
-            samples, shown = measure(info, args.repeat, prefix)
+            samples, shown = measure(info, args.repeat, prefix, lists_only=args.lists_only)
             Path(args.samples).write_text(json.dumps({"engine": engine, "samples": samples, "rows": shown}))
         elif reuse:
             web_fill.settle()
@@ -270,7 +278,7 @@ def run_library(args) -> None:
 def _child(args, shape: str, articles: int, workdir: Path, samples: Path | None = None) -> None:
     """Run ``run_library`` for one library in a new process (its own Django, its own database)."""
     command = [sys.executable, "-m", "bench.web", "--library", "--shape", shape, "--articles", str(articles)]
-    command += ["--workdir", str(workdir), "--repeat", str(args.repeat)]
+    command += ["--workdir", str(workdir), "--repeat", str(args.repeat)] + (["--lists-only"] if args.lists_only else [])
     if args.database_url:
         command += ["--database-url", args.database_url]
     if samples is not None:
@@ -337,6 +345,11 @@ def main(argv: list[str] | None = None) -> None:
         f"databases {BENCH_DB}_*, whatever DIR); fills those there are not",
     )
     parser.add_argument("--rounds", type=int, default=1, help="measure everything this many times (default 1)")
+    parser.add_argument(
+        "--lists-only",
+        action="store_true",
+        help="only the list pages and the list's parts (no search, no article page)",
+    )
     # How the main process asks a child for one library (not for people).
     parser.add_argument("--library", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--workdir", default="", help=argparse.SUPPRESS)
