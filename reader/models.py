@@ -44,6 +44,7 @@ class ArticleQuerySet(models.QuerySet):
 
     def bulk_create(self, objs, *args, **kwargs):
         """As Django's, with each article's URL hashes (``url_hashes``) filled in first."""
+        objs = list(objs)  # may be a generator, read twice here
         for article in objs:
             article.fill_url_hashes()
         return super().bulk_create(objs, *args, **kwargs)
@@ -173,6 +174,10 @@ class Article(models.Model):
     # Deleting keeps the row for a short undo; a deleted article's link can be saved again.
     deleted_at = models.DateTimeField(null=True, blank=True)
     tags: models.ManyToManyField[Tag, Any] = models.ManyToManyField("Tag", blank=True, related_name="articles")
+    # The summary the person chose on the article page ("Use this summary"), shown in the list, on the
+    # plain article page and in exports; empty: their default (``reader.selectors.summaries_to_show``).
+    summary_algorithm = models.CharField(max_length=32, blank=True)
+    summary_sentences = models.PositiveSmallIntegerField(null=True, blank=True)
     # The summary a page shows, put on the article by ``reader.selectors.attach_summaries`` (not a column).
     summary: Summary | None
 
@@ -220,6 +225,18 @@ class Article(models.Model):
                     "language",
                 ],
                 name="article_list_published",
+                condition=Q(deleted_at__isnull=True),
+            ),
+            # A site's or a language's page walks only its articles, newest first: the list index would
+            # read past every other article to find a rare language's 30 (reader.selectors.narrowed).
+            models.Index(
+                fields=["owner", "site", "-created_at", "-id"],
+                name="article_site_saved",
+                condition=Q(deleted_at__isnull=True),
+            ),
+            models.Index(
+                fields=["owner", "language", "-created_at", "-id"],
+                name="article_language_saved",
                 condition=Q(deleted_at__isnull=True),
             ),
             models.Index(
@@ -337,6 +354,32 @@ class ReaderPreferences(models.Model):
 
     def __str__(self) -> str:
         return f"Preferences of {self.user}"
+
+
+class ListCount(models.Model):
+    """How many of one person's live articles are in each list view, under one key: the whole list
+    (``kind`` "", ``name`` ""), a site ("site", the site), a language ("lang", the code) or a tag
+    ("tag", its id). Written only by the database's triggers (``reader/counts.py``), read by
+    ``reader.selectors.view_counts``; ``total`` is the "all" view."""
+
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", db_index=False)
+    kind = models.CharField(max_length=4, blank=True)
+    name = models.CharField(max_length=255, blank=True)
+    total = models.IntegerField(default=0)
+    unread = models.IntegerField(default=0)
+    archived = models.IntegerField(default=0)
+    favourites = models.IntegerField(default=0)
+    pending = models.IntegerField(default=0)
+    failed = models.IntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            # The triggers' ON CONFLICT target, and the index every read starts from.
+            models.UniqueConstraint(fields=["owner", "kind", "name"], name="listcount_unique_key"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind or 'list'} {self.name} of user {self.owner_id}: {self.total}"
 
 
 class FetchedPage(models.Model):

@@ -13,7 +13,7 @@ from datetime import timezone as dt_timezone
 from urllib.parse import urlencode
 
 from django.conf import settings
-from django.db.models import Count, F, OuterRef, Prefetch, Q, QuerySet, Subquery, prefetch_related_objects
+from django.db.models import Count, F, OuterRef, Prefetch, Q, QuerySet, Subquery, Sum, prefetch_related_objects
 from django.db.models.functions import Coalesce, Greatest, Lower
 from oauth2_provider.models import Application
 
@@ -24,6 +24,7 @@ from reader.models import (
     Article,
     ArticleQuerySet,
     FetchedPage,
+    ListCount,
     PersonalToken,
     ReaderPreferences,
     Tag,
@@ -83,17 +84,27 @@ def parse_variant(algorithm: str | None, sentences: str | int | None, user=None)
 def summaries_to_show(user, article_ids: list[int]) -> dict[int, Summary]:
     """The summary to show for each article id (absent when it has none), in one query.
 
-    The person's default variant when it exists, else the newest ready summary: an article saved
-    before they changed their default keeps showing the one it has.
+    In this order, the first that is ready: the variant the person chose for the article on its page
+    ("Use this summary": ``Article.summary_algorithm``/``summary_sentences``); their default variant;
+    the first summary made for the article (made when it was saved, under the default of that time, so
+    an article saved before they changed their default keeps the one it has). A variant only looked
+    at on the article page is never shown here: looking is not choosing.
     """
     wanted = default_variant(user)
-    chosen: dict[int, Summary] = {}
-    rows = Summary.objects.filter(article__in=article_ids, status=Summary.Status.READY).order_by("updated_at")
+    chosen: dict[int, tuple[int, Summary]] = {}
+    rows = (
+        Summary.objects.filter(article__in=article_ids, status=Summary.Status.READY)
+        .annotate(pinned_algorithm=F("article__summary_algorithm"), pinned_sentences=F("article__summary_sentences"))
+        .order_by("created_at", "pk")
+    )
     for summary in rows:
+        variant = (summary.algorithm, summary.sentence_count)
+        pinned = (getattr(summary, "pinned_algorithm"), getattr(summary, "pinned_sentences"))  # noqa: B009
+        rank = 0 if variant == pinned else 1 if variant == wanted else 2
         current = chosen.get(summary.article_id)
-        if current is None or (current.algorithm, current.sentence_count) != wanted:
-            chosen[summary.article_id] = summary
-    return chosen
+        if current is None or rank < current[0]:
+            chosen[summary.article_id] = (rank, summary)
+    return {article_id: summary for article_id, (_, summary) in chosen.items()}
 
 
 def attach_summaries(user, articles: list[Article]) -> None:
@@ -174,6 +185,9 @@ SHOW_FILTERS = {
     "all": Q(),
 }
 
+# The ``ListCount`` column of each view.
+LIST_COUNT_COLUMNS = {show: "total" if show == "all" else show for show in SHOWS}
+
 
 @dataclass(frozen=True)
 class ListFilters:
@@ -191,8 +205,9 @@ class ListFilters:
     lang: str = ""
     sort: str = "saved"
     q: str = ""
-    # Tag ids by owner id, looked up once per page (see tag_ids).
+    # Tag ids, and the sites and languages the filters match, by owner id, looked up once per page.
     _tag_ids: dict = field(default_factory=dict, init=False, compare=False, repr=False)
+    _names: dict = field(default_factory=dict, init=False, compare=False, repr=False)
 
     def tag_ids(self, user) -> list[int]:
         """Ids of ``user``'s tags named ``tag`` in any case (at most one; [] when there is none).
@@ -205,6 +220,25 @@ class ListFilters:
         if user.pk not in self._tag_ids:
             self._tag_ids[user.pk] = Tag.objects.ids_named(user, [self.tag]).get(self.tag.lower(), [])
         return self._tag_ids[user.pk]
+
+    def names(self, user, kind: str) -> list[str]:
+        """The sites (``kind`` "site": ``site`` and its subdomains) or languages ("lang": ``lang`` and
+        its regional forms) of ``user``'s articles that this filter matches, as stored.
+
+        One query on the counts the database keeps (``ListCount``, which has a row for every site and
+        language of the person's articles), remembered on this object. The list then asks for
+        ``site IN (...)`` instead of a pattern, which an index on the site can answer in order: a rare
+        language's page reads its own articles instead of walking the whole list to find 30.
+        """
+        key = (user.pk, kind)
+        if key not in self._names:
+            rows = ListCount.objects.filter(owner=user, kind=kind)
+            if kind == "site":
+                rows = rows.filter(Q(name=self.site) | Q(name__endswith="." + self.site))
+            else:
+                rows = rows.filter(Q(name=self.lang) | Q(name__startswith=self.lang + "-"))
+            self._names[key] = list(rows.values_list("name", flat=True))
+        return self._names[key]
 
     def params(self, **changes) -> str:
         """This list's query string (no "?"), with ``changes`` applied; empty and default values left out."""
@@ -253,16 +287,20 @@ def _site(value: str) -> str:
     return (site_of(value) or value.lower()) if value else ""
 
 
-def narrowed(qs: ArticleQuerySet, filters: ListFilters, user) -> ArticleQuerySet:
-    """``qs`` (``user``'s articles) narrowed by tag, site (or its subdomains) and language (or its
-    regional forms)."""
+def narrowed(qs: ArticleQuerySet, filters: ListFilters, user, *, patterns: bool = False) -> ArticleQuerySet:
+    """``qs`` (``user``'s live articles) narrowed by tag, site (or its subdomains) and language (or its
+    regional forms); the sites and languages as the list of those the person has (``ListFilters.names``),
+    or with ``patterns`` compared with each article's own (what the search box does)."""
     if filters.tag:
         ids = filters.tag_ids(user)
         qs = qs.tagged(ids) if ids else qs.none()
-    if filters.site:
-        qs = qs.from_sites([filters.site])
-    if filters.lang:
-        qs = qs.in_languages([filters.lang])
+    if patterns:
+        qs = qs.from_sites([filters.site]) if filters.site else qs
+        return qs.in_languages([filters.lang]) if filters.lang else qs
+    for kind, column in (("site", "site"), ("lang", "language")):
+        if getattr(filters, kind):
+            names = filters.names(user, kind)
+            qs = qs.filter(**{f"{column}__in": names}) if names else qs.none()
     return qs
 
 
@@ -272,8 +310,32 @@ def list_queryset(user, filters: ListFilters) -> QuerySet:
 
 
 def view_counts(user, filters: ListFilters) -> dict[str, int]:
-    """Articles in each view (``SHOWS`` → count) within the tag/site/lang filters, in one query."""
-    qs = narrowed(Article.objects.for_user(user), filters, user)
+    """Articles in each view (``SHOWS`` → count) within the tag/site/lang filters, in one query.
+
+    Read from the counts the database keeps (``ListCount``, reader/counts.py): the whole list's row, or
+    the rows of the one narrowing filter (a tag; a site and its subdomains; a language and its regional
+    forms), so the cost does not grow with the articles. A page narrowed by two filters at once counts
+    its articles instead (``counted_views``).
+    """
+    narrowing = [name for name in ("tag", "site", "lang") if getattr(filters, name)]
+    if len(narrowing) > 1:
+        return counted_views(user, filters)
+    rows = ListCount.objects.filter(owner=user)
+    if not narrowing:
+        rows = rows.filter(kind="", name="")
+    elif filters.tag:
+        rows = rows.filter(kind="tag", name__in=[str(pk) for pk in filters.tag_ids(user)])
+    elif filters.site:
+        rows = rows.filter(Q(name=filters.site) | Q(name__endswith="." + filters.site), kind="site")
+    else:
+        rows = rows.filter(Q(name=filters.lang) | Q(name__startswith=filters.lang + "-"), kind="lang")
+    sums = rows.aggregate(**{show: Sum(LIST_COUNT_COLUMNS[show]) for show in SHOWS})
+    return {show: sums[show] or 0 for show in SHOWS}
+
+
+def counted_views(user, filters: ListFilters) -> dict[str, int]:
+    """``view_counts`` by counting the articles themselves (their list index), in one query."""
+    qs = narrowed(Article.objects.for_user(user), filters, user, patterns=True)
     # No DISTINCT: a tag filter matches one tag per article (names are unique per person).
     return qs.aggregate(**{show: Count("pk", filter=SHOW_FILTERS[show]) for show in SHOWS})
 

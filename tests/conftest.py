@@ -13,6 +13,7 @@ import subprocess
 import time
 import uuid
 from pathlib import Path
+from typing import Any
 
 import pytest
 from django.conf import settings
@@ -22,6 +23,7 @@ from django.test import override_settings
 
 from config.broker import start_private_redis
 from config.celery import app, sending_to, worker_command
+from tests import factories
 from tests.httpserver import http_server_fixture  # noqa: F401  (the http_server fixture: a real HTTP server on 127.0.0.1)
 
 REPO = Path(__file__).resolve().parent.parent
@@ -259,3 +261,13 @@ def _database_sessions_ended(django_db_setup, django_db_blocker):
                 return
             time.sleep(0.1)
         cursor.execute(f"SELECT pg_terminate_backend(pid) FROM ({others}) AS stray")
+
+
+@pytest.fixture
+def reader_user():
+    """A person with the four stories of ``factories.STORIES``, newest first in ``.stories``."""
+    user: Any = get_user_model().objects.create_user("cara", password="pw-cara-12345")  # carries .stories too
+    # saved oldest first, so the first story is at the top of the list
+    made = [factories.make_story(user, n, *story) for n, story in reversed(list(enumerate(factories.STORIES)))]
+    user.stories = list(reversed(made))
+    return user

@@ -148,6 +148,9 @@ def test_switch_algorithm_and_jump_to_sentence(live_server, pages, celery_worker
         assert page.locator("mark.summary-sentence").count() == 2
         box = mark.bounding_box()
         assert box is not None and 0 <= box["y"] <= 700  # scrolled into view
+        assert page.url.endswith(
+            f"view=full&algorithm=luhn&sentences=2#a{article.pk}-s2"
+        )  # the sentence stays in the address
         page.screenshot(path=str(screenshots_dir / "article-full-text-marked.png"))
 
         # Back leaves the full text for the summary the person chose

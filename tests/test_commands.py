@@ -69,6 +69,40 @@ def test_save_urls_prints_json_lines_in_the_order_given(http_server):
     with pytest.raises(CommandError, match="1 link\\(s\\) rejected"):
         call_command("save_urls", "--user", "cli", first, "ftp://files.example.com/x", stdout=out, stderr=io.StringIO())
     assert first in out.getvalue()  # the good link is still reported
+    out = io.StringIO()
+    with pytest.raises(CommandError, match="1 link\\(s\\) rejected"):
+        call_command("save_urls", "--user", "cli", "--json", "ftp://files.example.com/x", first, stdout=out)
+    objects = [json.loads(line) for line in out.getvalue().splitlines()]
+    assert [o["url"] for o in objects] == [first, "ftp://files.example.com/x"]
+    assert objects[1]["status"] == "rejected" and objects[1]["id"] is None and "ftp" in objects[1]["error"]
+
+
+def test_extract_and_summarize_need_no_environment(tmp_path):
+    # Neither touches the database: they run with no SECRET_KEY, no DATABASE_URL, nothing at all.
+    bare = {"PATH": os.environ.get("PATH", "/usr/bin:/bin")}
+    manage = [sys.executable, str(REPO / "manage.py")]
+    extracted = subprocess.run(
+        [*manage, "extract", "--json", str(FERRY.source)],
+        cwd=tmp_path,
+        env=bare,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert extracted.returncode == 0, extracted.stderr
+    assert json.loads(extracted.stdout)["title"] == SEED_TITLE
+    summarized = subprocess.run(
+        [*manage, "summarize", "--sentences", "1"],
+        input="The council voted to build a park by the river. The park opens next spring with new trails.",
+        cwd=tmp_path,
+        env=bare,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert summarized.returncode == 0, summarized.stderr
+    assert json.loads(summarized.stdout)["sentences"] == ["The council voted to build a park by the river."]
+    assert not (tmp_path / "var").exists()
 
 
 @pytest.mark.django_db

@@ -6,6 +6,7 @@ import ipaddress
 import json
 import pickle
 import random
+import socket
 import time
 from pathlib import Path
 
@@ -418,6 +419,20 @@ def test_idn_host_and_spaces_in_path_are_encoded(http_server, settings):
     response = fetch(f"http://bücher.example:{http_server.port}/a b")
     assert response.status == 200
     assert http_server.requests[0].headers["host"] == f"xn--bcher-kva.example:{http_server.port}"
+
+
+def test_errors_name_an_idn_host_in_unicode(http_server, settings):
+    # A person pasted bücher.example; "xn--bcher-kva.example" in an error would look like another site.
+    settings.DIGEST_RESOLVE = {"xn--bcher-kva.example": "127.0.0.1"}
+    settings.DIGEST_PRIVATE_NETWORKS_ALLOWED = []
+    refused = fetch_error(f"http://bücher.example:{http_server.port}/")
+    assert refused.code == "private_address" and refused.message.startswith("bücher.example (127.0.0.1) is a private")
+    settings.DIGEST_PRIVATE_NETWORKS_ALLOWED = [ipaddress.ip_network("127.0.0.0/8")]
+    with socket.socket() as unused:
+        unused.bind(("127.0.0.1", 0))
+        port = unused.getsockname()[1]
+    closed = fetch_error(f"http://bücher.example:{port}/")
+    assert "bücher.example" in closed.message and "xn--" not in closed.message
 
 
 @pytest.mark.parametrize(

@@ -132,6 +132,30 @@ def test_last_word_is_a_prefix_while_typing(alice):
     assert "<mark>election</mark>" in snippets[election.pk]
 
 
+def test_minus_excludes_or_needs_either_and_an_open_quote_runs_to_the_end(alice):
+    otters = make(alice, title="Otters of the river", text="Otters swim in the cold river. " + FILLER)
+    beavers = make(alice, title="Beavers build dams", text="Beavers swim and build dams on the river. " + FILLER)
+    eagles = make(alice, title="Eagles", text="Eagles fly over the river. " + FILLER)
+    tokyo = make(alice, title="東京の川", text="東京の川の話。The river in the city. " + FILLER)
+    assert sorted(found(alice, "river -beavers ")) == sorted([otters.pk, eagles.pk, tokyo.pk])
+    assert found(alice, 'river -"build dams" -eagles -東京 ') == [otters.pk]
+    assert sorted(found(alice, "river -東京の川")) == sorted([otters.pk, beavers.pk, eagles.pk])
+    assert sorted(found(alice, "otters OR beavers ")) == sorted([otters.pk, beavers.pk])
+    assert sorted(found(alice, '"cold river" OR eagles ')) == sorted([otters.pk, eagles.pk])
+    assert found(alice, "otters OR beavers -dams ") == [otters.pk]
+    assert found(alice, "swim otters OR eagles ") == [otters.pk]
+    assert sorted(found(alice, "-otters -beavers ")) == sorted([eagles.pk, tokyo.pk])  # exclusions only
+    assert found(alice, "otters OR") == [otters.pk]  # while typing the second term
+    assert found(alice, "otters or beavers ") == []  # a lower-case "or" is a word to find
+    assert found(alice, '"eagles fly ov') == [eagles.pk]  # an open quote: a phrase to the end, as typed
+    assert found(alice, '"fly eagles') == []
+    snippets = {h.article.pk: h.snippet_html for h in search(alice, "otters OR beavers ").hits}
+    assert "<mark>Otters</mark>" in snippets[otters.pk] and "<mark>Beavers</mark>" in snippets[beavers.pk]
+    parsed = parse_query('a OR b -c -"d e" "open')
+    assert [t.text for t in parsed.either[0]] == ["a", "b"] and [t.text for t in parsed.excluded] == ["c", "d e"]
+    assert parsed.terms[0].phrase and parsed.terms[0].prefix
+
+
 def test_accents_are_folded(alice):
     cafe = make(alice, title="Le café du coin", text="Un café crème, s'il vous plaît. " + FILLER)
     assert found(alice, "cafe") == [cafe.pk]

@@ -30,7 +30,34 @@ def test_text_on_stdin_gives_one_json_line() -> None:
 
 
 def test_empty_stdin_gives_an_empty_summary() -> None:
-    assert _run(stdin="") == [{"sentences": []}]
+    assert _run(stdin="") == [{"sentences": [], "language": "en"}]
+
+
+PORTUGUESE = (
+    "A câmara municipal aprovou na terça-feira a construção de um parque junto ao rio.\n"
+    "O parque terá um parque infantil, uma ciclovia e um café flutuante no rio.\n"
+    "Os vereadores disseram que as docas estavam vazias há mais de vinte anos.\n"
+    "As obras devem começar na próxima primavera e durar dois anos.\n"
+)
+
+
+def test_the_language_is_detected_when_not_given(tmp_path: Path) -> None:
+    [result] = _run("--sentences", "2", stdin=PORTUGUESE)
+    assert result["language"] == "pt" and len(result["sentences"]) == 2
+    [given] = _run("--sentences", "2", "--language", "pt-BR", stdin=PORTUGUESE)
+    assert given["language"] == "pt-BR"
+    source = tmp_path / "mixed.jsonl"
+    source.write_text(json.dumps({"id": 1, "text": PORTUGUESE}) + "\n" + json.dumps({"id": 2, "text": TEXT}) + "\n")
+    assert [r["language"] for r in _run("--jsonl", str(source))] == ["pt", "en"]
+
+
+def test_an_unknown_language_code_is_refused(tmp_path: Path) -> None:
+    with pytest.raises(CommandError, match="unknown language code 'xx'"):
+        _run("--language", "xx", stdin=TEXT)
+    source = tmp_path / "bad-language.jsonl"
+    source.write_text(json.dumps({"id": 1, "text": TEXT, "language": "english"}) + "\n")
+    with pytest.raises(CommandError, match="line 1: unknown language code 'english'"):
+        _run("--jsonl", str(source))
 
 
 def test_jsonl_file_one_object_per_line_with_its_language(tmp_path: Path) -> None:

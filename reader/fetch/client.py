@@ -46,7 +46,7 @@ from reader.fetch.images import IMAGE_ACCEPT, IMAGE_SNIFF_BYTES, image_kind, may
 from reader.fetch.network import Watchdog, connection_pool, dns_pool, resolve_host
 from reader.fetch.options import FetchOptions
 from reader.fetch.redirects import REDIRECT_STATUSES, location_target, stub_redirect
-from reader.fetch.urls import MAX_URL_LENGTH, InvalidURL, check_url
+from reader.fetch.urls import MAX_URL_LENGTH, InvalidURL, check_url, display_host
 from reader.pages.botwall import HEAD_BYTES, bot_wall
 from reader.pages.sniff import (
     HTML_TYPES,
@@ -360,17 +360,18 @@ class _Fetch:
             # No such name is an answer; any other failure may be the resolver's and pass.
             raise FetchError(
                 "dns",
-                f"The name {target.host} could not be found"
+                f"The name {display_host(target.host)} could not be found"
                 + (" (no such host)." if no_name else " (DNS lookup failed)."),
                 temporary=not no_name,
             ) from None
         if not addresses:
-            raise FetchError("dns", f"The name {target.host} has no address.", temporary=True)
+            raise FetchError("dns", f"The name {display_host(target.host)} has no address.", temporary=True)
         networks = self.options.private_networks_allowed
         allowed = [a for a in addresses if is_allowed_address(a, networks, port=target.port)]
         if not allowed:
             first = addresses[0]
-            named = target.host if target.host == first else f"{target.host} ({first})"
+            shown = display_host(target.host)
+            named = shown if target.host == first else f"{shown} ({first})"
             ports = ports_allowed(first, networks)
             if ports:
                 listed = ", ".join(str(p) for p in ports)

@@ -18,6 +18,8 @@ from urllib3.exceptions import (
     SSLError,
 )
 
+from reader.fetch.urls import display_host
+
 logger = logging.getLogger(__name__)
 
 # http.client's limits on an answer (its _MAXHEADERS and _MAXLINE; private names, read once with
@@ -129,6 +131,7 @@ def network_error(exc: BaseException, host: str | None, *, connect_timeout: floa
     bytes): the same answer comes every time, so it is the permanent "bad_response".
     """
     logger.info("fetch from %s failed: %r", host or "the site", exc)
+    host = display_host(host) if host else host
     causes = list(_causes(exc))
     where = f" to {host}" if host else ""
     site = f"The server at {host}" if host else "The site"

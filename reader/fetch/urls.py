@@ -153,14 +153,17 @@ _MALFORMED = (
 )
 
 
-def parse_urls(text: str | None, policy: UrlPolicy) -> tuple[list[CheckedURL], list[tuple[str, str]]]:
+def parse_urls(
+    text: str | None, policy: UrlPolicy, *, duplicates: list[str] | None = None
+) -> tuple[list[CheckedURL], list[tuple[str, str]]]:
     """Split pasted text into saveable URLs and rejected pieces; each piece is checked once.
 
     ``text``: anything pasted (URLs separated by spaces, newlines or commas); ``policy``: what
     ``check_url`` accepts. Returns ``(urls, errors)``: ``urls`` are the checked http(s) URLs in
     input order (``CheckedURL.url`` has ``https://`` added where the scheme was missing,
     ``CheckedURL.canonical`` is the duplicate key), duplicates (same canonical URL) dropped;
-    ``errors`` are ``(piece, reason)`` pairs with a sentence a person can read.
+    ``errors`` are ``(piece, reason)`` pairs with a sentence a person can read. The pieces dropped as
+    duplicates are appended to ``duplicates`` (as pasted) when it is given.
     """
     urls: list[CheckedURL] = []
     errors: list[tuple[str, str]] = []
@@ -178,6 +181,8 @@ def parse_urls(text: str | None, policy: UrlPolicy) -> tuple[list[CheckedURL], l
         if key not in seen:
             seen.add(key)
             urls.append(checked)
+        elif duplicates is not None:
+            duplicates.append(checked.url)
     return urls, errors
 
 
@@ -311,10 +316,18 @@ def site_of(url: str) -> str:
         return ""
     if not host or any(ch.isspace() for ch in host):
         return ""
-    host = host.removeprefix("www.")
+    return display_host(host.removeprefix("www."))
+
+
+def display_host(host: str) -> str:
+    """``host`` as a person reads it, for pages and error messages: an IDN host in Unicode
+    ("xn--bcher-kva.example" -> "bücher.example"); any other host (an address, an ASCII name, a
+    label the IDNA rules refuse) as it is."""
+    if "xn--" not in host.lower():
+        return host
     try:
-        return idna.decode(host) if "xn--" in host else host
-    except idna.IDNAError:
+        return idna.decode(host)
+    except (idna.IDNAError, UnicodeError):
         return host
 
 

@@ -7,6 +7,7 @@ Each function writes the rows first and sends the task only after the transactio
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
 
@@ -32,13 +33,17 @@ class SaveResult:
     """What one paste did.
 
     ``created``: new articles, in the order pasted; ``existing``: links already saved
-    (the existing articles); ``in_order``: both, in the order pasted; ``errors``:
+    (the existing articles); ``retried``: those of ``existing`` that had failed, queued again;
+    ``in_order``: created and existing, in the order pasted; ``duplicates``: links pasted again
+    within the same paste (each as pasted the second time; saved once); ``errors``:
     ``(input, reason)`` for each piece that is not a usable http/https link.
     """
 
     created: list[Article] = field(default_factory=list)
     in_order: list[Article] = field(default_factory=list)
     existing: list[Article] = field(default_factory=list)
+    retried: list[Article] = field(default_factory=list)
+    duplicates: list[str] = field(default_factory=list)
     errors: list[tuple[str, str]] = field(default_factory=list)
     # Ids of new articles whose queue message could not be sent (the broker was down): they are
     # saved, and the sweep sends them once the broker is back.
@@ -59,7 +64,8 @@ def save_urls(*, user, text: str) -> SaveResult:
     over ``DIGEST_PASTE_MAX_CHARS`` characters saves nothing (``SaveResult.refused`` says why); past
     ``DIGEST_PASTE_MAX_LINKS`` links the rest are left in ``over_limit``. The rows are created in one
     transaction with a fixed number of queries (one lookup of the existing links, one insert),
-    and the tasks are sent only after it commits. Never raises for bad input.
+    and the tasks are sent only after it commits. A link saved before whose article failed is queued
+    again (``retried``): pasting it again is asking for it again. Never raises for bad input.
     """
     result = SaveResult()
     limit = settings.DIGEST_PASTE_MAX_CHARS
@@ -68,7 +74,7 @@ def save_urls(*, user, text: str) -> SaveResult:
             f"This paste is {len(text):,} characters long; the limit is {limit:,}. Paste fewer links at a time."
         )
         return result
-    urls, errors = parse_urls(text, conf.url_policy())
+    urls, errors = parse_urls(text, conf.url_policy(), duplicates=result.duplicates)
     result.errors = list(errors)
     most = settings.DIGEST_PASTE_MAX_LINKS
     if len(urls) > most:
@@ -105,10 +111,9 @@ def _save_checked(user, urls: list[CheckedURL], result: SaveResult) -> None:
         for checked in urls:
             found = existing.get(checked.canonical)
             if found is not None:
-                if found not in result.in_order:
-                    result.existing.append(found)
-                    result.in_order.append(found)
-            elif checked.canonical not in new:
+                result.existing.append(found)
+                result.in_order.append(found)
+            else:
                 new[checked.canonical] = Article(
                     owner=user,
                     url=checked.url,
@@ -121,7 +126,12 @@ def _save_checked(user, urls: list[CheckedURL], result: SaveResult) -> None:
                 )
                 result.in_order.append(new[checked.canonical])
         result.created = _create(user, list(new.values()), result)
-        enqueue([a.pk for a in result.created], unsent=result.unqueued)
+        failed = [a for a in result.existing if a.status == Status.FAILED]
+        requeued = set(_requeue([a.pk for a in failed]))
+        result.retried = [a for a in failed if a.pk in requeued]
+        for article in result.retried:
+            article.status, article.error, article.error_code, article.attempts = Status.QUEUED, "", "", 0
+        enqueue([a.pk for a in result.created + result.retried], unsent=result.unqueued)
 
 
 def _create(user, articles: list[Article], result: SaveResult) -> list[Article]:
@@ -218,7 +228,9 @@ class PageTooLarge(ValueError):
 
 def retry_article(*, article: Article) -> bool:
     """Queue a failed article again from scratch (attempts reset). Returns False if it was not failed."""
-    return _queue_again(article, [Status.FAILED])
+    ids = _requeue([article.pk])
+    enqueue(ids)
+    return bool(ids)
 
 
 def refetch_article(*, article: Article) -> bool:
@@ -226,24 +238,31 @@ def refetch_article(*, article: Article) -> bool:
     (wallabag's "reload"); a page the person gave (``captured``) is extracted again from that page
     instead, never fetched. Returns False while the article is still being processed."""
     # A captured article's fetch step hands its stored page on (steps.fetch_article): no request is made.
-    return _queue_again(article, list(Article.FINAL_STATUSES))
+    ids = _requeue([article.pk], statuses=Article.FINAL_STATUSES)
+    enqueue(ids)
+    return bool(ids)
 
 
-def _queue_again(article: Article, statuses: list[str]) -> bool:
-    """Queue ``article`` from scratch (attempts reset) if its status is one of ``statuses``."""
-    updated = Article.objects.filter(pk=article.pk, status__in=statuses).update(
-        status=Status.QUEUED,
-        error="",
-        error_code="",
-        attempts=0,
-        next_attempt_at=None,
-        status_changed_at=timezone.now(),
-        enqueued_at=timezone.now(),
-        blocked=False,
-    )
-    if updated:
-        enqueue([article.pk])
-    return bool(updated)
+def _requeue(article_ids: list[int], statuses: Sequence[str] = (Status.FAILED,)) -> list[int]:
+    """Set the articles among ``article_ids`` whose status is one of ``statuses`` (by default the
+    failed ones) back to queued, from scratch (attempts reset, no error); the ids changed. The caller
+    sends them (``enqueue``)."""
+    if not article_ids:
+        return []
+    now = timezone.now()
+    with transaction.atomic():
+        ids = list(Article.objects.filter(pk__in=article_ids, status__in=statuses).values_list("pk", flat=True))
+        Article.objects.filter(pk__in=ids, status__in=statuses).update(
+            status=Status.QUEUED,
+            error="",
+            error_code="",
+            attempts=0,
+            next_attempt_at=None,
+            status_changed_at=now,
+            enqueued_at=now,
+            blocked=False,
+        )
+    return ids
 
 
 def request_summary(article: Article, *, algorithm: str, sentences: int) -> Summary:

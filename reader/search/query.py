@@ -78,7 +78,9 @@ class ParsedQuery:
     """A search box query split into its free text and its filters.
 
     ``text``: the free-text part as typed, operators removed ("" when none); ``words`` and ``phrases``:
-    its bare words and quoted phrases; ``terms``: both, in order, as the engines search them.
+    its bare words and quoted phrases; ``terms``: the ones every match must have, in order, as the
+    engines search them; ``either``: groups of terms joined by ``OR`` (each group needs one of its
+    terms); ``excluded``: terms written with a leading ``-``, which no match may have.
     Filters: ``flags`` (subset of unread, read, archived, favourite, pending, failed), ``tags``,
     ``sites`` and ``languages``; ``ignored``: operator tokens that meant nothing (``is:foo``).
     """
@@ -87,6 +89,8 @@ class ParsedQuery:
     words: tuple[str, ...] = ()
     phrases: tuple[str, ...] = ()
     terms: tuple[Term, ...] = ()
+    either: tuple[tuple[Term, ...], ...] = ()
+    excluded: tuple[Term, ...] = ()
     flags: frozenset[str] = frozenset()
     tags: tuple[str, ...] = ()
     sites: tuple[str, ...] = ()
@@ -97,6 +101,16 @@ class ParsedQuery:
     def has_filters(self) -> bool:
         """True when the query has any of the four kinds of filter."""
         return bool(self.flags or self.tags or self.sites or self.languages)
+
+    @property
+    def has_text(self) -> bool:
+        """True when the query has free text to search for (or to exclude)."""
+        return bool(self.terms or self.either or self.excluded)
+
+    @property
+    def wanted(self) -> tuple[Term, ...]:
+        """Every term a match may show: the required ones and each ``OR`` alternative (for marking)."""
+        return self.terms + tuple(t for group in self.either for t in group)
 
 
 def is_cjk(text: str) -> bool:
@@ -109,10 +123,13 @@ def parse_query(query: str) -> ParsedQuery:
 
     Operators: ``is:unread|read|archived|favourite|pending|failed`` (``favorite``, ``starred`` too),
     ``tag:name``, ``site:example.com``, ``lang:de``; values may be quoted (``tag:"to read"``).
-    Everything else is free text: bare words and "quoted phrases"; an unclosed quote runs to the end.
-    Characters that mean something to FTS5 or tsquery (``* ^ - : ( ) NEAR AND OR``) are plain text here.
-    The last bare word is a prefix (as typed) unless the query ends with a space or it is shorter than
-    ``PREFIX_MIN_CHARS``.
+    Everything else is free text: bare words and "quoted phrases", all of which a match must have;
+    ``a OR b`` (``OR`` in capitals) needs either; ``-word`` and ``-"a phrase"`` exclude. An unclosed
+    quote runs to the end of the box. Words and phrases in Chinese, Japanese or Korean can be
+    excluded but not joined by ``OR`` (an ``OR`` next to one is ignored). Other characters that mean
+    something to FTS5 or tsquery (``* ^ : ( ) NEAR AND NOT``, a lower-case ``or``) are plain text here.
+    The last word, or the last words of an unclosed phrase, is a prefix (as typed) unless the query
+    ends with a space or it is shorter than ``PREFIX_MIN_CHARS``.
     """
     query = unicodedata.normalize("NFKC", query or "")
     flags: set[str] = set()
@@ -120,10 +137,10 @@ def parse_query(query: str) -> ParsedQuery:
     sites: list[str] = []
     languages: list[str] = []
     ignored: list[str] = []
-    # (text, is a phrase, is the last token of the query)
-    free: list[tuple[str, bool, bool]] = []
+    free: list[_Token] = []
     text_parts: list[str] = []
     matches = list(_TOKEN.finditer(query))
+    minus_at = -1  # where a lone "-" ended: a phrase starting right there is excluded
     for i, m in enumerate(matches):
         last = i == len(matches) - 1
         op = (m.group("op") or "").lower()
@@ -142,39 +159,74 @@ def parse_query(query: str) -> ParsedQuery:
                 languages.append(value.lower())
             continue
         if m.group("phrase") is not None:
-            if m.group("phrase").strip():
-                free.append((m.group("phrase").strip(), True, last))
-                text_parts.append(f'"{m.group("phrase").strip()}"')
+            phrase = m.group("phrase").strip()
+            if phrase:
+                negate = m.start() == minus_at
+                free.append(_Token(phrase, True, last, negate=negate, open=not m.group(0).endswith('"')))
+                text_parts.append(("-" if negate else "") + f'"{phrase}"')
             continue
-        free.append((m.group(0), False, last))
-        text_parts.append(m.group(0))
+        word = m.group(0)
+        if word == "-":
+            minus_at = m.end()
+            continue
+        negate = word.startswith("-")
+        free.append(_Token(word[1:] if negate else word, False, last, negate=negate))
+        text_parts.append(word)
 
-    terms: list[Term] = []
     typing = bool(query) and not query[-1].isspace()
-    for n, (text, phrase, last) in enumerate(free):
-        if is_cjk(text):
-            terms.append(Term(text=text, pieces=(), phrase=phrase, cjk=True))
+    clauses: list[list[Term]] = []
+    excluded: list[Term] = []
+    join_next = False
+    for n, token in enumerate(free):
+        if not token.phrase and not token.negate and token.text == "OR":
+            join_next = bool(clauses)
             continue
-        pieces = tuple(p.lower() for p in _WORD_PIECE.findall(text))
-        if not pieces:
+        term = _term(token, typing and token.last and n == len(free) - 1)
+        if term is None:
             continue
-        prefix = not phrase and last and typing and n == len(free) - 1 and len(pieces[-1]) >= PREFIX_MIN_CHARS
-        terms.append(
-            Term(
-                text=text,
-                pieces=pieces,
-                phrase=phrase or len(pieces) > 1,
-                prefix=prefix,
-            )
-        )
+        if token.negate:
+            excluded.append(term)
+            join_next = False
+            continue
+        if join_next and not term.cjk and not any(t.cjk for t in clauses[-1]):
+            clauses[-1].append(term)
+        else:
+            clauses.append([term])
+        join_next = False
     return ParsedQuery(
         text=" ".join(text_parts),
-        words=tuple(t for t, phrase, _ in free if not phrase),
-        phrases=tuple(t for t, phrase, _ in free if phrase),
-        terms=tuple(terms),
+        words=tuple(t.text for t in free if not t.phrase and not t.negate and t.text != "OR"),
+        phrases=tuple(t.text for t in free if t.phrase and not t.negate),
+        terms=tuple(c[0] for c in clauses if len(c) == 1),
+        either=tuple(tuple(c) for c in clauses if len(c) > 1),
+        excluded=tuple(excluded),
         flags=frozenset(flags),
         tags=tuple(tags),
         sites=tuple(sites),
         languages=tuple(languages),
         ignored=tuple(ignored),
     )
+
+
+@dataclass(frozen=True)
+class _Token:
+    """A piece of free text as typed: a word or a phrase's inside, whether it was the query's last
+    token, written with a leading ``-`` (``negate``) or an unclosed quote (``open``)."""
+
+    text: str
+    phrase: bool
+    last: bool
+    negate: bool = False
+    open: bool = False
+
+
+def _term(token: _Token, typing_it: bool) -> Term | None:
+    """The ``Term`` of one token (None when it has no letters or digits); ``typing_it``: it ends the box
+    with no space after it, so its last word may be a prefix."""
+    if is_cjk(token.text):
+        return Term(text=token.text, pieces=(), phrase=token.phrase, cjk=True)
+    pieces = tuple(p.lower() for p in _WORD_PIECE.findall(token.text))
+    if not pieces:
+        return None
+    prefix = typing_it and not token.negate and (not token.phrase or token.open) and len(pieces[-1]) >= PREFIX_MIN_CHARS
+    return Term(text=token.text, pieces=pieces, phrase=token.phrase or len(pieces) > 1, prefix=prefix)

@@ -63,8 +63,9 @@ def apply_filters(qs: ArticleQuerySet, parsed: ParsedQuery, user) -> ArticleQuer
 def search(user, query: str, *, limit: int = 30, offset: int = 0) -> SearchResults:
     """Ranked search of ``user``'s non-deleted articles; never raises on what a person types.
 
-    ``query`` is parsed by ``parse_query``: its free text must all match (words AND phrases; the
-    last word as a prefix) and its filters apply as ``apply_filters``. Returns at most ``limit`` hits
+    ``query`` is parsed by ``parse_query``: its free text must all match (words AND phrases; one of
+    the terms joined by ``OR``; none of the ``-excluded`` ones; the last word as a prefix) and its
+    filters apply as ``apply_filters``. Returns at most ``limit`` hits
     from ``offset``, best first (newest first among equals, and for a query of filters only).
 
     To stay fast at any size, only the newest ``RANK_WINDOW`` (1,000) matching articles are ranked:
@@ -79,7 +80,7 @@ def search(user, query: str, *, limit: int = 30, offset: int = 0) -> SearchResul
     if base.query.is_empty():  # a tag:x the person has no tag called
         return SearchResults(hits=[], total=0, filters=parsed)
     backend = get_backend()
-    if parsed.terms:
+    if parsed.has_text:
         ranked, total = backend.ranked_ids(user.pk, parsed, base, limit, offset)
         # for_user: an index entry left behind by a deletion never shows.
         articles = Article.objects.for_user(user).in_bulk([pk for pk, _ in ranked]) if ranked else {}
@@ -99,7 +100,7 @@ def search(user, query: str, *, limit: int = 30, offset: int = 0) -> SearchResul
     ):
         if isinstance(sentences, list) and article_id not in summaries:
             summaries[article_id] = [s.get("text", "") for s in sentences if isinstance(s, dict)]
-    pattern = highlight_pattern(parsed.terms)
+    pattern = highlight_pattern(parsed.wanted)
     hits = [
         SearchHit(
             article=articles[pk],

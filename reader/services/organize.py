@@ -24,6 +24,7 @@ from django.utils import timezone
 
 from reader.models import Article, Tag
 from reader.search import index_article, remove_article
+from summaries.models import Summary
 
 log = logging.getLogger(__name__)
 
@@ -237,6 +238,32 @@ def purge_deleted(*, user=None, older_than: float | None = None) -> int:
             remove_article(article_id)
     log.info("Purged %d deleted articles", len(ids))
     return len(ids)
+
+
+def choose_summary(*, user, article_id: int, algorithm: str, sentences: int, default: tuple[str, int]) -> bool:
+    """Make the summary ``algorithm``/``sentences`` of one of the user's articles the one shown for it in
+    the list, on its plain page and in exports ("Use this summary" on the article page). Choosing the
+    person's ``default`` variant clears the choice, so the article follows their default again.
+
+    Returns False (and changes nothing) when the article is not the user's live one or that summary is
+    not ready.
+    """
+    ready = Summary.objects.filter(
+        article_id=article_id, algorithm=algorithm, sentence_count=sentences, status=Summary.Status.READY
+    ).exists()
+    if not ready:
+        return False
+    pinned = (algorithm, sentences) != tuple(default)
+    changed = (
+        Article.objects.for_user(user)
+        .filter(pk=article_id)
+        .update(
+            summary_algorithm=algorithm if pinned else "",
+            summary_sentences=sentences if pinned else None,
+            updated_at=timezone.now(),
+        )
+    )
+    return bool(changed)
 
 
 # The action names the views accept, each with the service doing it and the one undoing it.

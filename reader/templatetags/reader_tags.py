@@ -4,14 +4,33 @@ from __future__ import annotations
 
 from django import template
 
-from reader.rendering import Paragraph, paragraphs_with_marks
+from reader.rendering import Paragraph, Segment, paragraphs_with_marks
 
 register = template.Library()
 
 
 @register.filter
 def marked_paragraphs(article) -> list[Paragraph]:
-    """The article's text as paragraphs, with its shown summary's sentences marked (see ``paragraphs_with_marks``)."""
+    """The article's text as paragraphs, with its shown summary's sentences marked (see
+    ``paragraphs_with_marks``). A marked sentence starts and ends at its first and last visible
+    character: spaces around it stay unmarked, so no highlighted blank leads or trails it."""
     summary = getattr(article, "summary", None)
     spans = [(s["start"], s["end"]) for s in summary.sentences] if summary else []
-    return paragraphs_with_marks(article.text, spans, article.language or "en")
+    paragraphs = paragraphs_with_marks(article.text, spans, article.language or "en")
+    return [Paragraph(_unpadded(p.segments), heading=p.heading) for p in paragraphs]
+
+
+def _unpadded(segments: list[Segment]) -> list[Segment]:
+    """``segments`` with the white space at either end of each marked one moved out of it."""
+    out: list[Segment] = []
+    for segment in segments:
+        if not segment.sentence:
+            out.append(segment)
+            continue
+        inner = segment.text.strip()
+        start = segment.text.index(inner) if inner else len(segment.text)
+        before, after = segment.text[:start], segment.text[start + len(inner) :]
+        out += [Segment(before)] if before else []
+        out += [Segment(inner, segment.sentence)] if inner else []
+        out += [Segment(after)] if after else []
+    return out

@@ -7,7 +7,7 @@ from urllib.parse import urlsplit
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse, QueryDict
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 from django_htmx.http import reswap, retarget
@@ -20,26 +20,30 @@ from reader.views.access import AuthedRequest, safe_next
 from reader.views.htmx import TAG_CHANGING, with_head, with_tag_names
 from reader.views.lists import NOTICE_KEY, list_context, list_rows
 
+# What each action did, as the undo notice says it: ``{what}`` is the article's title or "3 articles",
+# ``{names}`` the tags.
 DONE_WORDS = {
-    "read": "Marked read",
-    "unread": "Marked unread",
-    "archive": "Archived",
-    "unarchive": "Moved back from the archive",
-    "favourite": "Added to favourites",
-    "unfavourite": "Removed from favourites",
-    "delete": "Deleted",
-    "restore": "Restored",
-    "tag": "Tagged",
-    "untag": "Untagged",
+    "read": "Marked {what} read.",
+    "unread": "Marked {what} unread.",
+    "archive": "Archived {what}.",
+    "unarchive": "Moved {what} out of the archive.",
+    "favourite": "Added {what} to favourites.",
+    "unfavourite": "Removed {what} from favourites.",
+    "delete": "Deleted {what}.",
+    "restore": "Restored {what}.",
+    "tag": "Tagged {names}: {what}.",
+    "untag": "Untagged {names}: {what}.",
 }
 
 
 def _notice(action: str, ids: list[int], names: str, title: str = "") -> dict:
     """What the undo notice shows: a sentence and the action that reverses ``action`` on ``ids``."""
     what = f"“{title}”" if title and len(ids) == 1 else f"{len(ids)} article{'s' if len(ids) != 1 else ''}"
-    label = DONE_WORDS[action] + (f" {names}" if action in ("tag", "untag") and names else "")
+    words = (
+        DONE_WORDS[action] if names or action not in ("tag", "untag") else DONE_WORDS[action].replace(" {names}", "")
+    )
     return {
-        "text": f"{label}: {what}." if action in ("tag", "untag") else f"{label} {what}.",
+        "text": words.format(what=what, names=names),
         "undo": organize.ACTIONS[action][1],
         "ids": ids,
         "names": names,
@@ -88,9 +92,9 @@ def article_action(request: AuthedRequest, article_id: int, action: str) -> Http
     """
     if action not in organize.ACTIONS:
         raise Http404("No such action.")
-    article = get_object_or_404(Article.objects.filter(owner=request.user), pk=article_id)
-    if article.deleted_at is not None and action != "restore":
-        raise Http404("No such article.")
+    article = Article.objects.filter(owner=request.user, pk=article_id).first()
+    if article is None or (article.deleted_at is not None and action != "restore"):
+        return article_gone(request, article_id, article)
     names = request.POST.get("tags", "")
     changed = organize.apply_action(user=request.user, action=action, article_ids=[article.pk], names=names)
     next_url = safe_next(request)
@@ -103,6 +107,33 @@ def article_action(request: AuthedRequest, article_id: int, action: str) -> Http
         return redirect(next_url)
     response = _article_action_fragment(request, article, action, next_url, notice)
     return with_tag_names(request, response, next_url) if action in TAG_CHANGING else response
+
+
+def article_gone(request: AuthedRequest, article_id: int, article: Article | None) -> HttpResponse:
+    """The answer to an action on an article deleted meanwhile (in another tab, or purged): it says so,
+    in place of the article with htmx (with Undo while it can still be restored), or as a message on
+    the page to go back to. An id with no article of the person's left is a 404 without htmx, as
+    another person's id is (a purged article and someone else's look the same)."""
+    next_url = safe_next(request)
+    restorable = article is not None
+    words = (
+        "This article was deleted in another tab or window."
+        if restorable
+        else "This article no longer exists: it was deleted in another tab or window."
+    )
+    if not request.htmx:
+        if not restorable:
+            raise Http404("No such article.")  # as for any id that is not the person's
+        messages.info(request, words)
+        if urlsplit(next_url).path.startswith(reverse("reader:article-detail", args=[article_id])):
+            next_url = reverse("reader:index")
+        return redirect(next_url)
+    notice = {"text": words, "undo": "restore" if restorable else "", "ids": [article_id], "names": ""}
+    context = {"article": {"pk": article_id}, "notice": notice, "next_url": next_url}
+    response = render(request, "reader/_article_gone.html", context)
+    retarget(response, f"#article-{article_id}")
+    reswap(response, "outerHTML")
+    return with_head(request, response)
 
 
 def _article_action_fragment(

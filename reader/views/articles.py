@@ -7,16 +7,20 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 from django.views.decorators.vary import vary_on_headers
 
 from reader import conf, selectors
+from reader.forms import ALGORITHM_NOTES
 from reader.models import Article, ReaderPreferences
 from reader.pipeline import saving
 from reader.services import organize
 from reader.views.access import AuthedRequest, get_article_for_user, safe_next
+from reader.views.actions import article_gone
 from reader.views.htmx import current_page, with_head
+from summaries.models import Summary
 from summaries.summarizer import MAX_SENTENCES, available_algorithms
 
 VIEWS = ("summary", "full")
@@ -47,17 +51,22 @@ def article_detail(request: AuthedRequest, article_id: int) -> HttpResponse:
         article.read_at = timezone.now()
     prefs = selectors.preferences_of(request.user)
     chosen = "algorithm" in request.GET or "sentences" in request.GET
+    selectors.attach_summaries(request.user, [article])
+    listed = article.summary  # the summary the list shows for the article
     if chosen and article.status == Article.Status.READY:
         algorithm, sentences = selectors.parse_variant(
             request.GET.get("algorithm"), request.GET.get("sentences"), request.user
         )
         article.summary = saving.request_summary(article, algorithm=algorithm, sentences=sentences)
     else:
-        selectors.attach_summaries(request.user, [article])
-        summary = article.summary
         algorithm, sentences = (
-            (summary.algorithm, summary.sentence_count) if summary else selectors.default_variant(request.user)
+            (listed.algorithm, listed.sentence_count) if listed else selectors.default_variant(request.user)
         )
+    shown = article.summary
+    # A variant only looked at stays in this page's address; "Use this summary" makes it the list's.
+    can_choose = bool(
+        shown and shown.pk and shown.status == Summary.Status.READY and (listed is None or listed.pk != shown.pk)
+    )
     context = {
         "article": article,
         "view": view,
@@ -65,6 +74,9 @@ def article_detail(request: AuthedRequest, article_id: int) -> HttpResponse:
         "sentences": sentences,
         "variant_query": f"&algorithm={algorithm}&sentences={sentences}" if chosen else "",
         "algorithms": available_algorithms(conf.summary_options()),
+        "algorithm_note": ALGORITHM_NOTES.get(algorithm, ""),
+        "can_choose": can_choose,
+        "listed": listed,
         "sentence_choices": range(1, MAX_SENTENCES + 1),
         "compact": request.GET.get("compact") == "1",
         "prefs": prefs,
@@ -86,7 +98,9 @@ def article_detail(request: AuthedRequest, article_id: int) -> HttpResponse:
 @require_POST
 def retry_article(request: AuthedRequest, article_id: int) -> HttpResponse:
     """Queue a failed article again; the row goes back to pending and starts the page poll."""
-    article = get_article_for_user(request, article_id)
+    article = Article.objects.for_user(request.user).filter(pk=article_id).first()
+    if article is None:
+        return article_gone(request, article_id, Article.objects.filter(owner=request.user, pk=article_id).first())
     if not saving.retry_article(article=article) and not request.htmx:
         messages.info(request, "That article is not failed, so there is nothing to retry.")
     if not request.htmx:
@@ -101,3 +115,27 @@ def retry_article(request: AuthedRequest, article_id: int) -> HttpResponse:
         "next_url": current_page(request),
     }
     return render(request, "reader/_retry_response.html", context)
+
+
+@login_required
+@require_POST
+def choose_summary(request: AuthedRequest, article_id: int) -> HttpResponse:
+    """``POST /articles/<id>/summary/`` (``algorithm``, ``sentences``): "Use this summary" on the article
+    page. That variant becomes the one the list and the plain article page show for the article (the
+    person's default variant clears the choice). Back to the article page showing that variant."""
+    article = get_article_for_user(request, article_id)
+    algorithm, sentences = selectors.parse_variant(
+        request.POST.get("algorithm"), request.POST.get("sentences"), request.user
+    )
+    default = selectors.default_variant(request.user)
+    if organize.choose_summary(
+        user=request.user, article_id=article.pk, algorithm=algorithm, sentences=sentences, default=default
+    ):
+        messages.success(
+            request, f"Your list now shows this summary ({algorithm}, {sentences} sentences) for this article."
+        )
+    else:
+        messages.error(request, "That summary is not ready yet; wait until it shows, then choose it.")
+    return redirect(
+        f"{reverse('reader:article-detail', args=[article.pk])}?view=summary&algorithm={algorithm}&sentences={sentences}"
+    )

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.views import redirect_to_login
 from django.http import HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import redirect, render, resolve_url
 from django.urls import reverse
 from django.utils.html import format_html
 from django.views.decorators.http import require_GET, require_POST
@@ -14,6 +17,8 @@ from django.views.decorators.vary import vary_on_headers
 from django_htmx.http import HttpResponseStopPolling
 
 from reader import selectors
+from reader.fetch.options import UrlPolicy
+from reader.fetch.urls import InvalidURL, check_url
 from reader.models import Article
 from reader.pipeline.saving import save_urls
 from reader.search import search
@@ -102,6 +107,14 @@ def index(request: AuthedRequest) -> HttpResponse:
 
 
 SHOWN_ERRORS = 10
+# Said of a link pasted again whose article had failed: it is queued again.
+RETRIED = 'Saved before, but it failed: trying again. <a href="{}">{}</a>'
+
+
+def _duplicates_words(duplicates: list[str]) -> str:
+    """The sentence for links pasted more than once in one paste (each saved once)."""
+    named = ", ".join(duplicates[:3]) + (f" and {len(duplicates) - 3} more" if len(duplicates) > 3 else "")
+    return f"Pasted more than once, saved once: {named}."
 
 
 def _over_limit_words(count: int) -> str:
@@ -115,11 +128,28 @@ def _over_limit_words(count: int) -> str:
     )
 
 
-def _errors_to_show(errors: list[tuple[str, str]]) -> tuple[list[tuple[str, str]], int]:
+def _errors_to_show(request: AuthedRequest, errors: list[tuple[str, str]]) -> tuple[list[tuple[str, str]], int]:
     """The first ``SHOWN_ERRORS`` of the distinct ``(input, reason)`` pairs of a paste, and how many
-    more there are: a pasted essay must give a few readable lines, not one per word."""
+    more there are: a pasted essay must give a few readable lines, not one per word. For an admin, a
+    link refused only because private networks are not allowed says which setting allows it."""
     distinct = list(dict.fromkeys(errors))
-    return distinct[:SHOWN_ERRORS], max(0, len(distinct) - SHOWN_ERRORS)
+    shown = distinct[:SHOWN_ERRORS]
+    if request.user.is_staff and not settings.DIGEST_PRIVATE_NETWORKS_ALLOWED:
+        shown = [(bad, reason + (PRIVATE_HINT if _private_only(bad) else "")) for bad, reason in shown]
+    return shown, max(0, len(distinct) - SHOWN_ERRORS)
+
+
+# Said to an admin about a link to a machine on a private network.
+PRIVATE_HINT = " An admin can allow links to your own network with the setting DIGEST_PRIVATE_NETWORKS_ALLOWED."
+
+
+def _private_only(piece: str) -> bool:
+    """Whether the pasted ``piece`` would be a link if private networks were allowed."""
+    try:
+        check_url(piece, UrlPolicy(private_networks_allowed=True))
+    except InvalidURL:
+        return False
+    return True
 
 
 @login_required
@@ -130,7 +160,7 @@ def save_articles(request: AuthedRequest) -> HttpResponse:
     A single link already saved jumps to that article (without JavaScript) or names it with a link.
     """
     result = save_urls(user=request.user, text=request.POST.get("urls", ""))
-    errors, more_errors = _errors_to_show(result.errors)
+    errors, more_errors = _errors_to_show(request, result.errors)
     # What was not saved stays in the box, to be corrected or pasted again; what was saved leaves it.
     if result.refused:
         keep_text = request.POST.get("urls", "")
@@ -138,7 +168,9 @@ def save_articles(request: AuthedRequest) -> HttpResponse:
         pieces = list(dict.fromkeys(bad for bad, _ in result.errors))[:200]
         keep_text = "\n".join(pieces + result.over_limit)
     over_limit = _over_limit_words(len(result.over_limit))
-    existing, more_existing = result.existing[:SHOWN_ERRORS], max(0, len(result.existing) - SHOWN_ERRORS)
+    already = [a for a in result.existing if a not in result.retried]
+    existing, more_existing = already[:SHOWN_ERRORS], max(0, len(already) - SHOWN_ERRORS)
+    duplicates = list(dict.fromkeys(result.duplicates))
     if not request.htmx:
         if result.refused:
             messages.error(request, result.refused)
@@ -155,16 +187,22 @@ def save_articles(request: AuthedRequest) -> HttpResponse:
             messages.info(request, format_html('Already saved: <a href="{}">{}</a>', url, article.display_title))
         if more_existing:
             messages.info(request, f"… and {more_existing} more already saved.")
+        for article in result.retried:
+            url = reverse("reader:article-detail", args=[article.pk])
+            messages.info(request, format_html(RETRIED, url, article.display_title))
+        if duplicates:
+            messages.info(request, _duplicates_words(duplicates))
         if result.created:
             messages.success(request, f"Saved {len(result.created)} link{'s' if len(result.created) != 1 else ''}.")
         if result.unqueued:
             messages.warning(request, QUEUE_DOWN)
         if not (result.created or result.existing or result.errors or result.refused):
             messages.error(request, "Paste at least one link.")
-        if len(result.existing) == 1 and not (result.created or result.errors):
-            return redirect("reader:article-detail", result.existing[0].pk)
+        if len(already) == 1 and not (result.created or result.errors or result.retried):
+            return redirect("reader:article-detail", already[0].pk)
         return redirect("reader:index")
-    new_rows = list(reversed(result.created))  # newest first, as the list shows them
+    # Newest first, as the list shows them; a retried article moves to the top as it is pending again.
+    new_rows = list(reversed(result.created)) + result.retried
     selectors.prefetch_tags(new_rows)
     selectors.attach_summaries(request.user, new_rows)
     context = {
@@ -176,37 +214,50 @@ def save_articles(request: AuthedRequest) -> HttpResponse:
         "empty": not (result.created or result.existing or result.errors or result.refused),
         "existing": existing,
         "more_existing": more_existing,
+        "retried": result.retried,
+        "duplicates": _duplicates_words(duplicates) if duplicates else "",
         "over_limit": over_limit,
         "queue_down": QUEUE_DOWN if result.unqueued else "",
         "poll_interval": settings.DIGEST_POLL_INTERVAL,
         "any_pending": bool(new_rows),
         "view": "summary",
         "next_url": current_page(request),
-        **(fresh_head(request) if result.created else {}),
+        **(fresh_head(request) if result.created or result.retried else {}),
     }
     return render(request, "reader/_save_response.html", context)
 
 
-@login_required
 @require_GET
 def updates(request: AuthedRequest) -> HttpResponse:
     """One poll for the whole list page: out-of-band swaps for rows whose status changed.
 
     The page sends ``seen=<id>:<status>`` for each row still pending. Rows now in another state
-    come back as out-of-band swaps. When none of them is pending any more the answer is HTTP 286,
-    which makes htmx stop polling.
+    come back as out-of-band swaps; rows deleted meanwhile (in another tab) say so. When none of them
+    is pending any more the answer is HTTP 286, which makes htmx stop polling. A person signed out
+    meanwhile (in another tab) sees "You were signed out" on each polled row, with a link to sign in
+    again, and the polling stops; without htmx the poll is a page behind the sign-in, as any other.
     """
     seen: dict[int, str] = {}
     for value in request.GET.getlist("seen"):
         article_id, _, status = value.partition(":")
         if article_id.isdigit():
             seen[int(article_id)] = status
-    rows = list(list_rows(request.user).filter(pk__in=list(seen)[:500]))
+    polled = list(seen)[:500]
+    if not request.user.is_authenticated:
+        if not request.htmx:
+            return redirect_to_login(request.get_full_path())
+        sign_in = f"{resolve_url(settings.LOGIN_URL)}?{urlencode({'next': current_page(request)})}"
+        response = render(request, "reader/_signed_out.html", {"ids": polled, "sign_in": sign_in})
+        response.status_code = HttpResponseStopPolling.status_code
+        return response
+    rows = list(list_rows(request.user).filter(pk__in=polled))
     changed = [a for a in rows if a.status != seen.get(a.pk)]
+    found = {a.pk for a in rows}
+    gone = [pk for pk in polled if pk not in found]
     selectors.attach_summaries(request.user, changed)
     still_pending = any(a.is_pending for a in rows)
-    context = {"articles": changed, "view": "summary", "next_url": current_page(request)}
-    if changed:
+    context = {"articles": changed, "gone": gone, "view": "summary", "next_url": current_page(request)}
+    if changed or gone:
         context.update(fresh_head(request))
     response = render(request, "reader/_updates.html", context)
     if not still_pending:

@@ -16,8 +16,9 @@ from reader.selectors import article_as_dict
 class Command(BaseCommand):
     help = (
         "Save links for a user. With --wait, block until each article is ready or failed. "
-        "Prints one line (or JSON object) per article in the order given; exits 1 if a link was "
-        "rejected or an article failed."
+        "Prints one line (or JSON object) per article in the order given, then one per rejected link "
+        '(JSON: {"id": null, "url", "status": "rejected", "error"}); exits 1 if a link was rejected or an '
+        "article failed."
     )
 
     def add_arguments(self, parser):
@@ -29,8 +30,9 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         user = user_named(options["user"])
         result = save_urls(user=user, text="\n".join(options["urls"]))
-        for bad, reason in result.errors:
-            self.stderr.write(f"{bad}: {reason}")
+        if not options["json"]:
+            for bad, reason in result.errors:
+                self.stderr.write(f"{bad}: {reason}")
         ids = [a.pk for a in result.in_order]
         deadline = time.monotonic() + options["wait"]
         while options["wait"] and time.monotonic() < deadline:
@@ -43,6 +45,10 @@ class Command(BaseCommand):
                 self.stdout.write(json.dumps(article_as_dict(article), ensure_ascii=False))
             else:
                 self.stdout.write(f"{article.pk}\t{article.status}\t{article.url}\t{article.title or article.error}")
+        if options["json"]:
+            for bad, reason in result.errors:
+                rejected = {"id": None, "url": bad, "status": "rejected", "error": reason}
+                self.stdout.write(json.dumps(rejected, ensure_ascii=False))
         failed = sum(1 for a in by_id.values() if a.status == Article.Status.FAILED)
         if result.errors or failed:
             # Scripts can tell from the exit status that something needs a look.

@@ -117,8 +117,9 @@ class SearchBackend(ABC):
 
     @abstractmethod
     def window(self, owner_id: int, parsed: ParsedQuery, restrict: Fragment) -> Window:
-        """The window of ``owner_id``'s articles matching all of ``parsed.terms`` (there is at least
-        one) and ``restrict`` (a condition on the index row ``d``; "" for none), and its rank."""
+        """The window of ``owner_id``'s articles matching ``parsed``'s free text (``terms``, ``either``
+        and ``excluded``: there is at least one of them) and ``restrict`` (a condition on the index row
+        ``d``; "" for none), and its rank."""
 
     def restriction(self, base: QuerySet, parsed: ParsedQuery) -> Fragment:
         """SQL keeping only the index rows ``d`` whose article is in ``base`` (the person's articles
@@ -147,7 +148,7 @@ class SearchBackend(ABC):
         limit: int,
         offset: int,
     ) -> tuple[list[tuple[int, float]], int | None]:
-        """[(article id, rank)] of ``owner_id``'s articles in ``base`` matching ``parsed.terms``, best
+        """[(article id, rank)] of ``owner_id``'s articles in ``base`` matching ``parsed``'s text, best
         first (newest first among equals), ``limit`` from ``offset``; and the total (None when the
         window is full or the page is past the end). One query, two with filters (``restriction``)."""
         window = self.window(owner_id, parsed, self.restriction(base, parsed))

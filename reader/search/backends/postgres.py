@@ -97,23 +97,28 @@ class PostgresBackend(SearchBackend):
         otherwise scan the whole table for a common word, reading every tsvector. The rank is one
         primary-key lookup per window row, whatever the planner estimates."""
         words = [t for t in parsed.terms if not t.cjk]
+        either = parsed.either
         cjk = [t.text.lower() for t in parsed.terms if t.cjk]
         long_cjk = [t for t in cjk if len(t) >= 3]
         short_cjk = [t for t in cjk if len(t) < 3]
         restrict_sql, restrict_params = restrict
+        excluding, excluding_params = _excluding(owner_id, parsed.excluded)
+        if excluding:
+            restrict_sql = f"{restrict_sql} AND {excluding}" if restrict_sql else excluding
+            restrict_params = [*restrict_params, *excluding_params]
         # reader_search_cjk.body is stored lower-cased, so the terms compare case-insensitively.
         cjk_where = ["d.body LIKE %s"] * len(long_cjk) + ["strpos(d.body, %s) > 0"] * len(short_cjk)
         cjk_params = [_like_pattern(t) for t in long_cjk] + short_cjk
-        if words:
+        if words or either:
             table = "reader_search"
             where = ["d.document @@ to_tsquery('digest_search', %s)"]
-            params: list = [_tsquery(words, adjacent=False)]
-            if any(len(t.pieces) > 1 for t in words):
+            params: list = [_tsquery(words, either, adjacent=False)]
+            if any(len(t.pieces) > 1 for t in [*words, *(t for g in either for t in g)]):
                 # The index gives the articles with every word, and the order is checked while the
                 # window is read newest first, so a common phrase reads about rank_window documents
                 # instead of all of them ("prime minister" at 100,000 articles: 55 ms before, 24-36 after).
                 restrict_sql = f"{_IN_ORDER} AND {restrict_sql}" if restrict_sql else _IN_ORDER
-                restrict_params = [_tsquery(words), *restrict_params]
+                restrict_params = [_tsquery(words, either), *restrict_params]
             if cjk:
                 where.append(
                     "d.article_id IN (SELECT d.article_id FROM reader_search_cjk d WHERE d.owner_id = %s AND "
@@ -122,11 +127,14 @@ class PostgresBackend(SearchBackend):
                 )
                 params += [owner_id, *cjk_params]
             rank = "ts_rank(s.document, to_tsquery('digest_search', %s))"
-            rank_params = [_tsquery(words)]
-        else:
+            rank_params = [_tsquery(words, either)]
+        elif cjk:
             table, where, params = "reader_search_cjk", cjk_where, cjk_params
             occurring, rank_params = occurrences("s.body", cjk)
             rank = f"({occurring})::float"
+        else:
+            # Only exclusions: every article of the person's, newest first, less the excluded ones.
+            table, where, params, rank, rank_params = "reader_search", ["true"], [], "0.0", []
         ctes = (
             f"m AS MATERIALIZED (SELECT d.article_id FROM {table} d WHERE d.owner_id = %s AND "
             + " AND ".join(where)
@@ -143,17 +151,45 @@ class PostgresBackend(SearchBackend):
         )
 
 
-def _tsquery(terms: list[Term], *, adjacent: bool = True) -> str:
-    """The tsquery text of ``terms``; ``adjacent=False`` drops the word order inside phrases (every
-    word present anywhere: what the GIN index answers without reading a single document)."""
-    # Pieces are letters and digits only, so they are safe inside tsquery quotes.
-    parts = []
-    for t in terms:
-        lexemes = [f"'{p}'" for p in t.pieces]
-        if t.prefix:
-            lexemes[-1] += ":*"
-        parts.append("(" + (" <-> " if adjacent else " & ").join(lexemes) + ")")
+def _tsquery(terms: list[Term], either: tuple[tuple[Term, ...], ...] = (), *, adjacent: bool = True) -> str:
+    """The tsquery text of ``terms`` (all of them) and ``either`` (one term of each group);
+    ``adjacent=False`` drops the word order inside phrases (every word present anywhere: what the
+    GIN index answers without reading a single document)."""
+    parts = [_tsterm(t, adjacent) for t in terms]
+    parts += ["(" + " | ".join(_tsterm(t, adjacent) for t in group) + ")" for group in either]
     return " & ".join(parts)
+
+
+def _tsterm(term: Term, adjacent: bool) -> str:
+    # Pieces are letters and digits only, so they are safe inside tsquery quotes.
+    lexemes = [f"'{p}'" for p in term.pieces]
+    if term.prefix:
+        lexemes[-1] += ":*"
+    return "(" + (" <-> " if adjacent else " & ").join(lexemes) + ")"
+
+
+def _excluding(owner_id: int, excluded: tuple[Term, ...]) -> Fragment:
+    """SQL keeping the rows ``d`` of articles with none of the ``excluded`` terms ("" for none): the
+    ids having one, found through the GIN indexes once, left out."""
+    words = [t for t in excluded if not t.cjk]
+    cjk = [t.text.lower() for t in excluded if t.cjk]
+    sql: list[str] = []
+    params: list = []
+    if words:
+        sql.append(
+            "d.article_id NOT IN (SELECT article_id FROM reader_search"
+            " WHERE owner_id = %s AND document @@ to_tsquery('digest_search', %s))"
+        )
+        params += [owner_id, " | ".join(_tsterm(t, True) for t in words)]
+    if cjk:
+        found = ["body LIKE %s" if len(t) >= 3 else "strpos(body, %s) > 0" for t in cjk]
+        sql.append(
+            "d.article_id NOT IN (SELECT article_id FROM reader_search_cjk WHERE owner_id = %s AND ("
+            + " OR ".join(found)
+            + "))"
+        )
+        params += [owner_id, *(_like_pattern(t) if len(t) >= 3 else t for t in cjk)]
+    return " AND ".join(sql), params
 
 
 def _like_pattern(text: str) -> str:

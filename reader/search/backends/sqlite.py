@@ -79,18 +79,20 @@ class SQLiteBackend(SearchBackend):
 
     def window(self, owner_id: int, parsed: ParsedQuery, restrict: Fragment) -> Window:
         """Read newest first (``ORDER BY rowid DESC``) from the index table the query starts at: the
-        words table when there are words, else the CJK table; every other CJK term is a semi-join
-        on the CJK table. The bm25 rank is computed in the window (``w.rank``), since FTS5 gives it
-        only while matching; a search of short CJK terms alone ranks by how often they occur."""
+        words table when there are words (or ``OR`` groups, or only exclusions), else the CJK table;
+        every other CJK term is a semi-join on the CJK table, every excluded term an anti-join. The
+        bm25 rank is computed in the window (``w.rank``), since FTS5 gives it only while matching; a
+        search of short CJK terms alone ranks by how often they occur."""
         words = [t for t in parsed.terms if not t.cjk]
         cjk = [t.text.lower() for t in parsed.terms if t.cjk]
         long_cjk = [t for t in cjk if len(t) >= 3]
         short_cjk = [t for t in cjk if len(t) < 3]
         short_in = [_SHORT_CJK_IN] * len(short_cjk)
         short_in_params = [x for t in short_cjk for x in (owner_id, t)]
-        if words:
+        restrict = _both(restrict, _excluding(owner_id, parsed.excluded))
+        if words or parsed.either or not cjk:
             where = ["reader_search MATCH %s"]
-            params: list = [_fts5_query(owner_id, words)]
+            params: list = [_fts5_query(owner_id, words, parsed.either)]
             if long_cjk:
                 where.append(_LONG_CJK_IN)
                 params += [_fts5_phrases(long_cjk), owner_id]
@@ -150,11 +152,48 @@ class SQLiteBackend(SearchBackend):
         )
 
 
-def _fts5_query(owner_id: int, terms: list[Term]) -> str:
-    """The MATCH text finding ``owner_id``'s articles with every term in a text column."""
+def _fts5_query(owner_id: int, terms: list[Term], either: tuple[tuple[Term, ...], ...] = ()) -> str:
+    """The MATCH text finding ``owner_id``'s articles with every term, and one term of each group of
+    ``either``, in a text column (all of their articles when there are neither)."""
+    owner = f'owner : "owner{owner_id}"'
+    parts = [_fts5_phrase(t) for t in terms] + ["(" + " OR ".join(_fts5_phrase(t) for t in g) + ")" for g in either]
+    if not parts:
+        return owner
+    return f"{owner} AND {{{_FTS5_TEXT_COLUMNS}}} : ({' AND '.join(parts)})"
+
+
+def _fts5_phrase(term: Term) -> str:
     # Every piece is letters and digits only, so quoting it cannot break the FTS5 syntax.
-    phrases = " ".join('"' + " ".join(t.pieces) + '"' + ("*" if t.prefix else "") for t in terms)
-    return f'owner : "owner{owner_id}" AND {{{_FTS5_TEXT_COLUMNS}}} : ({phrases})'
+    return '"' + " ".join(term.pieces) + '"' + ("*" if term.prefix else "")
+
+
+def _excluding(owner_id: int, excluded: tuple[Term, ...]) -> Fragment:
+    """SQL keeping the index rows ``d`` of articles with none of the ``excluded`` terms ("" for none):
+    one anti-join on the words table for the words and phrases, and on the CJK table for the rest."""
+    words = [t for t in excluded if not t.cjk]
+    cjk = [t.text.lower() for t in excluded if t.cjk]
+    sql: list[str] = []
+    params: list = []
+    if words:
+        any_word = " OR ".join(_fts5_phrase(t) for t in words)
+        sql.append("+d.rowid NOT IN (SELECT rowid FROM reader_search WHERE reader_search MATCH %s)")
+        params.append(f'owner : "owner{owner_id}" AND {{{_FTS5_TEXT_COLUMNS}}} : ({any_word})')
+    long_cjk = [t for t in cjk if len(t) >= 3]
+    if long_cjk:
+        sql.append(
+            "+d.rowid NOT IN (SELECT rowid FROM reader_search_cjk WHERE reader_search_cjk MATCH %s AND owner = %s)"
+        )
+        params += [" OR ".join('"' + t.replace('"', '""') + '"' for t in long_cjk), owner_id]
+    for text in (t for t in cjk if len(t) < 3):
+        sql.append(_SHORT_CJK_IN.replace("+d.rowid IN", "+d.rowid NOT IN"))
+        params += [owner_id, text]
+    return " AND ".join(sql), params
+
+
+def _both(first: Fragment, second: Fragment) -> Fragment:
+    """Two conditions as one ("" when both are empty)."""
+    sql = " AND ".join(part for part in (first[0], second[0]) if part)
+    return sql, [*first[1], *second[1]]
 
 
 def _fts5_phrases(texts: list[str]) -> str:
