@@ -11,14 +11,15 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 
 from django.conf import settings
+from django.core.files import File
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from reader import conf
 from reader.fetch.urls import check_url, parse_urls, site_of
-from reader.models import Article, FetchedPage
-from reader.pipeline import steps
-from reader.pipeline.tasks import enqueue, enqueue_summary
+from reader.models import Article, FetchedPage, ImportJob
+from reader.pipeline import importing, steps
+from reader.pipeline.tasks import enqueue, enqueue_summary, start_import
 from summaries.models import Summary
 
 Status = Article.Status
@@ -256,3 +257,29 @@ def reextract(article: Article) -> bool:
     if delay is not None:
         enqueue([article.pk], countdown=delay)
     return stored
+
+
+def import_upload(*, user, upload: File, name: str, folders_as_tags: bool = False, format: str = "") -> ImportJob:
+    """Keep an uploaded import file and start its job in the background (``reader.pipeline.importing``):
+    the job's first message is sent once the transaction commits. Raises ``importing.ImportTooLarge``
+    over ``DIGEST_IMPORT_MAX_BYTES``."""
+    job = importing.create_job(user=user, upload=upload, name=name, folders_as_tags=folders_as_tags, format=format)
+    start_import(job.pk, importing.new_token())
+    return job
+
+
+def import_now(
+    *, user, upload: File, name: str, folders_as_tags: bool = False, format: str = "", on_outcome=None
+) -> ImportJob:
+    """Run an import in this process until every entry is stored (``manage.py import``, tests), calling
+    ``on_outcome(importing.Outcome)`` for each entry in file order; its articles are then fed to the
+    fetch worker in the background. Returns the job, read (``queueing``, or ``failed`` when the file
+    could not be read; counts on it).
+    Raises ``importing.ImportTooLarge`` over ``DIGEST_IMPORT_MAX_BYTES``."""
+    job = importing.create_job(user=user, upload=upload, name=name, folders_as_tags=folders_as_tags, format=format)
+    token = importing.new_token()
+    importing.read_import(job.pk, token=token, on_outcome=on_outcome)
+    job.refresh_from_db()
+    if job.state == ImportJob.State.QUEUEING:
+        start_import(job.pk, token, reading=False)
+    return job
