@@ -346,7 +346,7 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 12 * DIGEST_PASTE_MAX_CHARS + 65536  # bytes
 # Imports (reader/pipeline/importing.py): the largest file, in bytes, and the most entries read from
 # one; where uploaded files wait until read (every worker host must see this folder); how many of one
 # import's articles may be queued or in a worker at once (the rest wait their turn in the database).
-DIGEST_IMPORT_MAX_BYTES = env.int("DIGEST_IMPORT_MAX_BYTES", default=200 * 1024 * 1024)
+DIGEST_IMPORT_MAX_BYTES = env.int("DIGEST_IMPORT_MAX_BYTES", default=200_000_000)
 DIGEST_IMPORT_MAX_ENTRIES = env.int("DIGEST_IMPORT_MAX_ENTRIES", default=100_000)
 DIGEST_IMPORT_DIR = Path(env.str("DIGEST_IMPORT_DIR", default=str(DATA_DIR / "imports")))
 DIGEST_IMPORT_IN_FLIGHT = env.int("DIGEST_IMPORT_IN_FLIGHT", default=50)

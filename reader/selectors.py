@@ -18,7 +18,7 @@ from django.db.models.functions import Lower
 
 from reader import conf
 from reader.fetch.urls import site_of
-from reader.models import FLAG_FILTERS, Article, ArticleQuerySet, ReaderPreferences, Tag
+from reader.models import FLAG_FILTERS, Article, ArticleQuerySet, ImportJob, ReaderPreferences, Tag
 from summaries.models import Summary
 from summaries.summarizer import MAX_SENTENCES, available_algorithms
 
@@ -375,3 +375,39 @@ def tags_prefetch() -> Prefetch:
 def prefetch_tags(articles: list[Article]) -> None:
     """Load the tags of ``articles`` in one query (for rows built elsewhere, e.g. search hits)."""
     prefetch_related_objects(articles, tags_prefetch())
+
+
+@dataclass(frozen=True)
+class ImportProgress:
+    """How far an import is: its ``job``; of its articles, ``fetched`` (ready), ``failed`` and
+    ``pending``; ``finished`` when nothing more will change (read, and every article done, or failed)."""
+
+    job: ImportJob
+    fetched: int
+    failed: int
+    pending: int
+
+    @property
+    def finished(self) -> bool:
+        if self.job.state == ImportJob.State.FAILED:
+            return True
+        return self.job.state in (ImportJob.State.QUEUEING, ImportJob.State.DONE) and self.pending == 0
+
+    @property
+    def done(self) -> int:
+        """Articles fetched or failed: the progress bar's value (its maximum is ``job.created``)."""
+        return self.fetched + self.failed
+
+
+def import_progress(job: ImportJob) -> ImportProgress:
+    """The progress of ``job`` (one query over its articles, through the ``article_import_job`` index)."""
+    by_status = dict(
+        Article.objects.filter(import_job=job).values_list("status").annotate(n=Count("pk")).values_list("status", "n")
+    )
+    pending = sum(n for status, n in by_status.items() if status in Article.PENDING_STATUSES)
+    return ImportProgress(
+        job=job,
+        fetched=by_status.get(Article.Status.READY, 0),
+        failed=by_status.get(Article.Status.FAILED, 0),
+        pending=pending,
+    )
