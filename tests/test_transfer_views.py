@@ -95,7 +95,10 @@ def test_an_article_exports_as_epub_markdown_and_text(client, alice, bob):
     assert zipfile.ZipFile(io.BytesIO(epub.content)).read("mimetype") == b"application/epub+zip"
     markdown = client.get(reverse("reader:article-export", args=[article.pk, "md"])).content.decode()
     assert markdown.startswith("---\ntitle: Ferries\n") and "- The ferry runs every hour." in markdown
-    assert "Tickets are cheaper now." in client.get(reverse("reader:article-export", args=[article.pk, "txt"])).content.decode()
+    assert (
+        "Tickets are cheaper now."
+        in client.get(reverse("reader:article-export", args=[article.pk, "txt"])).content.decode()
+    )
     theirs = make_article(bob, "Theirs")
     assert client.get(reverse("reader:article-export", args=[theirs.pk, "epub"])).status_code == 404
     assert client.get(reverse("reader:article-export", args=[article.pk, "pdf"])).status_code == 404
