@@ -31,7 +31,7 @@ from itertools import islice
 
 from django.conf import settings
 from django.core.files import File
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import F, Q
 from django.db.models.functions import Lower
 from django.utils import timezone
@@ -218,9 +218,10 @@ def store_batch(job: ImportJob, batch: list[Entry | BadEntry]) -> list[Outcome]:
             continue
         new.append((_new_article(job, entry, canonical, group[0][2], now), entry, group))
     created = _insert(user, [article for article, _, _ in new], existing)
+    made = {id(article) for article in created}
     for article, entry, group in new:
         first = group[0][0]
-        if article.pk is not None and article in created:
+        if id(article) in made:
             outcomes[first] = Outcome(entry.position, entry.url, "created", "", article.pk)
             group = group[1:]
         for index, item, _ in group:
@@ -232,9 +233,8 @@ def store_batch(job: ImportJob, batch: list[Entry | BadEntry]) -> list[Outcome]:
         for index, item, _ in groups.get(canonical, []):
             if outcomes[index] is None:
                 outcomes[index] = Outcome(item.position, item.url, Kind.EXISTING, "Already saved.", found.pk)
-    _after_insert(job, [(a, e) for a, e, _ in new if a in created])
-    if changed:
-        Article.objects.bulk_update(changed, ["created_at", "notes", "favourite"])
+    _after_insert(job, [(a, e) for a, e, _ in new if id(a) in made])
+    _set_columns(changed, ["created_at", "notes", "favourite"])
     by_canonical = {a.canonical_url: a.pk for a in [*existing.values(), *created]}
     _link_tags(user, {by_canonical[c]: names for c, names in tags_for.items() if c in by_canonical and names})
     done = [o for o in outcomes if o is not None]
@@ -335,8 +335,22 @@ def _insert(user, articles: list[Article], existing: dict[str, Article]) -> list
                 )
     for article in created:
         article.created_at = dates[id(article)]
-    Article.objects.bulk_update(created, ["created_at"])
+    _set_columns(created, ["created_at"])
     return created
+
+
+def _set_columns(articles: list[Article], names: list[str]) -> None:
+    """Write these columns of ``articles`` with one prepared UPDATE run for each (``executemany``):
+    Django's ``bulk_update`` builds a CASE expression per row, 40 times slower here
+    (bench/README.md, Import)."""
+    if not articles:
+        return
+    fields = [Article._meta.get_field(name) for name in names]
+    assignments = ", ".join(f"{connection.ops.quote_name(f.column)} = %s" for f in fields)
+    sql = f"UPDATE {connection.ops.quote_name(Article._meta.db_table)} SET {assignments} WHERE id = %s"
+    rows = [[f.get_db_prep_save(getattr(a, f.attname), connection) for f in fields] + [a.pk] for a in articles]
+    with connection.cursor() as cursor:
+        cursor.executemany(sql, rows)
 
 
 def _after_insert(job: ImportJob, created: list[tuple[Article, Entry]]) -> None:
