@@ -355,11 +355,11 @@ class Lock(models.Model):
 class ImportStorage(FileSystemStorage):
     """Uploaded import files, in ``DIGEST_IMPORT_DIR`` as it is set when a file is stored or read."""
 
-    @property  # type: ignore[override]
+    @property
     def base_location(self) -> str:
         return str(settings.DIGEST_IMPORT_DIR)
 
-    @property  # type: ignore[override]
+    @property
     def location(self) -> str:
         return os.path.abspath(self.base_location)
 

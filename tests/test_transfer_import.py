@@ -89,7 +89,7 @@ def test_a_second_import_creates_nothing_and_the_report_says_already_saved(user)
     second = run(user, fixture("instapaper.csv"))
     assert (second.created, second.existing) == (0, first.created)
     assert Article.objects.for_user(user).count() == first.created
-    problem = second.problems.first()
+    problem = second.problems.get(position="line 2")
     assert (problem.kind, problem.reason, problem.position) == ("existing", "Already saved.", "line 2")
 
 

@@ -25,8 +25,8 @@ def read(name: str, **options):
     return parsed((IMPORTS / name).read_bytes(), **options)
 
 
-def at(*args) -> datetime:
-    return datetime(*args, tzinfo=UTC)
+def at(year: int, month: int, day: int, hour: int = 0, minute: int = 0, second: int = 0) -> datetime:
+    return datetime(year, month, day, hour, minute, second, tzinfo=UTC)
 
 
 def test_pocket_csv_2024_header_with_cursor_and_a_bom():

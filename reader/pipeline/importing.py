@@ -27,12 +27,14 @@ import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import timedelta
+from functools import partial
 from itertools import islice
+from typing import cast
 
 from django.conf import settings
 from django.core.files import File
 from django.db import IntegrityError, connection, transaction
-from django.db.models import F, Q
+from django.db.models import F, Field, Q
 from django.db.models.functions import Lower
 from django.utils import timezone
 
@@ -345,7 +347,7 @@ def _set_columns(articles: list[Article], names: list[str]) -> None:
     (bench/README.md, Import)."""
     if not articles:
         return
-    fields = [Article._meta.get_field(name) for name in names]
+    fields = [cast(Field, Article._meta.get_field(name)) for name in names]
     assignments = ", ".join(f"{connection.ops.quote_name(f.column)} = %s" for f in fields)
     sql = f"UPDATE {connection.ops.quote_name(Article._meta.db_table)} SET {assignments} WHERE id = %s"
     rows = [[f.get_db_prep_save(getattr(a, f.attname), connection) for f in fields] + [a.pk] for a in articles]
@@ -372,7 +374,7 @@ def _after_insert(job: ImportJob, created: list[tuple[Article, Entry]]) -> None:
     restore_summaries([(article, entry.record) for article, entry in created if entry.record is not None])
     for article, entry in created:
         if entry.record is not None and article.status == Status.READY:
-            transaction.on_commit(lambda pk=article.pk: update_search_index(pk))
+            transaction.on_commit(partial(update_search_index, article.pk))
 
 
 def _link_tags(user, names_by_article: dict[int, list[str]]) -> None:

@@ -86,7 +86,7 @@ def restore_fields(article: Article, record: dict) -> None:
         value = record.get(name)
         return value if isinstance(value, str) else ""
 
-    status = record.get("status")
+    status = str(record.get("status") or "")
     finished = status in (Status.READY, Status.FAILED)
     article.status = status if finished else Status.QUEUED
     article.final_url = text("final_url") if finished else ""
@@ -129,7 +129,7 @@ def restore_summaries(pairs: list[tuple[Article, dict]]) -> None:
                     algorithm=item["algorithm"][:32],
                     sentence_count=count if isinstance(count, int) and count > 0 else len(sentences or []),
                     language=str(item.get("language") or "")[:8],
-                    status=item.get("status") if item.get("status") in Summary.Status.values else Summary.Status.READY,
+                    status=str(item["status"]) if item.get("status") in Summary.Status.values else Summary.Status.READY,
                     error=str(item.get("error") or ""),
                     sentences=sentences if isinstance(sentences, list) else [],
                 )

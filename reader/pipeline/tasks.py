@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import logging
 import random
+from typing import Any
 
 from billiard.exceptions import TimeLimitExceeded
 from celery import Task, current_app, shared_task
@@ -200,6 +201,7 @@ def enqueue_summary(summary_id: int) -> None:
 
 
 def _send(task: Task, args: tuple, countdown: float | None, queue: str | None = None) -> bool:
+    options: dict[str, Any] = {"queue": queue} if queue else {}  # else: the task's route
     # Not Celery's apply_async_on_commit: a broker error there would escape into the request that
     # committed (an HTTP 500 after the save succeeded). Here it is logged and the row waits.
     try:
@@ -207,9 +209,9 @@ def _send(task: Task, args: tuple, countdown: float | None, queue: str | None = 
             # Stretched a little (never shortened: the article is not due before it) to spread messages
             # that would otherwise come back together, such as links to one busy site.
             stretch = random.uniform(0, min(countdown * 0.1, 1.0))
-            task.apply_async(args, countdown=countdown + stretch, retry=False, **({"queue": queue} if queue else {}))
+            task.apply_async(args, countdown=countdown + stretch, retry=False, **options)
         else:
-            task.apply_async(args, retry=False, **({"queue": queue} if queue else {}))
+            task.apply_async(args, retry=False, **options)
     except Exception:  # kombu raises many kinds of OperationalError; the row is safe either way
         log.exception("Could not enqueue %s%r; the sweep will send it", task.name, args)
         return False

@@ -13,7 +13,7 @@ import io
 import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import IO
+from typing import IO, cast
 
 from charset_normalizer import from_bytes
 
@@ -80,7 +80,7 @@ def parse_file(
     start = text.lstrip()[:1]
     if format in _JSON_FORMATS or (format is None and start in "{["):
         if head.startswith(codecs.BOM_UTF8):
-            stream = _Skip(stream, len(codecs.BOM_UTF8))
+            stream = cast(IO[bytes], _Skip(stream, len(codecs.BOM_UTF8)))
         try:
             kind = format or json_format(stream)
         except ValueError as exc:
@@ -150,12 +150,12 @@ def _encoding(head: bytes) -> str:
 def _text_stream(stream: IO[bytes], encoding: str) -> io.TextIOWrapper:
     stream.seek(0)
     # newline="": the csv module reads line ends inside quoted fields itself.
-    return io.TextIOWrapper(stream, encoding=encoding, errors="replace", newline="")  # type: ignore[type-var]
+    return io.TextIOWrapper(stream, encoding=encoding, errors="replace", newline="")
 
 
 def _member_text(member: IO[bytes]) -> io.TextIOWrapper:
     head = member.peek(HEAD_BYTES) if hasattr(member, "peek") else b""
-    return io.TextIOWrapper(member, encoding=_encoding(head), errors="replace", newline="")  # type: ignore[type-var]
+    return io.TextIOWrapper(member, encoding=_encoding(head), errors="replace", newline="")
 
 
 def _uses_toread(stream: IO[bytes]) -> bool:

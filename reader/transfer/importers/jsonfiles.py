@@ -209,13 +209,14 @@ def digest_entry(obj: dict, position: str) -> Entry:
         authors=[a for a in obj.get("authors") or [] if isinstance(a, str)],
         language=_text(obj.get("language")),
         published_at=iso_time(obj.get("published_at")),
-        notes=obj.get("notes") if isinstance(obj.get("notes"), str) else "",
+        notes=_text(obj.get("notes")),
         record=obj,
     )
 
 
 def _karakeep(obj: dict, position: str, lists: dict[str, str]) -> Entry | BadEntry:
-    content = obj.get("content") if isinstance(obj.get("content"), dict) else {}
+    found = obj.get("content")
+    content: dict = found if isinstance(found, dict) else {}
     url = _text(content.get("url"))
     if not url:
         kind = content.get("type") or "empty"
