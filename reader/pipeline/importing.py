@@ -314,27 +314,35 @@ def _new_article(job: ImportJob, entry: Entry, canonical: str, url: str, now) ->
     return article
 
 
+def insert_new(user, articles: list[Article]) -> tuple[list[Article], dict[str, Article]]:
+    """Insert new ``articles`` of ``user`` in one statement. One the person saved at the same moment
+    elsewhere (another tab, another import: a unique-constraint race) is not inserted but looked up.
+    Returns (the articles created, in order; {canonical URL: the existing article} for the others)."""
+    try:
+        with transaction.atomic():
+            return Article.objects.bulk_create(articles), {}
+    except IntegrityError:
+        pass
+    created: list[Article] = []
+    taken: dict[str, Article] = {}
+    for article in articles:
+        try:
+            with transaction.atomic():
+                article.save(force_insert=True)
+            created.append(article)
+        except IntegrityError:
+            taken[article.canonical_url] = Article.objects.for_user(user).get(canonical_url=article.canonical_url)
+    return created, taken
+
+
 def _insert(user, articles: list[Article], existing: dict[str, Article]) -> list[Article]:
-    """Insert ``articles`` in one statement, then give them their saved dates; one the person saved
-    at the same moment elsewhere (a unique-constraint race) joins ``existing`` instead. Returns those
-    created."""
+    """``insert_new``, then the saved dates written (``auto_now_add`` ignored them); the articles
+    taken meanwhile join ``existing``. Returns those created."""
     if not articles:
         return []
     dates = {id(a): a.created_at for a in articles}
-    try:
-        with transaction.atomic():
-            created = Article.objects.bulk_create(articles)
-    except IntegrityError:
-        created = []
-        for article in articles:
-            try:
-                with transaction.atomic():
-                    article.save(force_insert=True)
-                created.append(article)
-            except IntegrityError:
-                existing[article.canonical_url] = Article.objects.for_user(user).get(
-                    canonical_url=article.canonical_url
-                )
+    created, taken = insert_new(user, articles)
+    existing.update(taken)
     for article in created:
         article.created_at = dates[id(article)]
     _set_columns(created, ["created_at"])
@@ -391,14 +399,19 @@ def _link_tags(user, names_by_article: dict[int, list[str]]) -> None:
             found = Tag.objects.filter(owner=user, name__iexact=wanted[low]).values_list("pk", flat=True).first()
             if found is not None:
                 ids[low] = found
-    through = Article.tags.through
-    links = [
-        through(article_id=article_id, tag_id=ids[name.lower()])
+    links = {
+        (article_id, ids[name.lower()])
         for article_id, names in names_by_article.items()
         for name in names
         if name.lower() in ids
-    ]
-    through.objects.bulk_create(links, ignore_conflicts=True)
+    }
+    # One prepared INSERT run per link (a link the article has already is skipped by the unique
+    # constraint): bulk_create's model instances cost more than the rows (bench/README.md, Import).
+    table = connection.ops.quote_name(Article.tags.through._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.executemany(
+            f"INSERT INTO {table} (article_id, tag_id) VALUES (%s, %s) ON CONFLICT DO NOTHING", sorted(links)
+        )
 
 
 def _tag_ids(user, wanted: dict[str, str]) -> dict[str, int]:

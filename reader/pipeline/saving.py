@@ -12,7 +12,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.core.files import File
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.utils import timezone
 
 from reader import conf
@@ -110,19 +110,10 @@ def _create(user, articles: list[Article], result: SaveResult) -> list[Article]:
     unique-constraint race) become ``existing`` instead. Returns the articles created, in order."""
     if not articles:
         return []
-    try:
-        with transaction.atomic():
-            return Article.objects.bulk_create(articles)
-    except IntegrityError:
-        pass
-    created: list[Article] = []
+    created, taken = importing.insert_new(user, articles)
     for article in articles:
-        try:
-            with transaction.atomic():
-                article.save(force_insert=True)
-            created.append(article)
-        except IntegrityError:
-            found = Article.objects.for_user(user).get(canonical_url=article.canonical_url)
+        found = taken.get(article.canonical_url)
+        if found is not None:
             result.existing.append(found)
             result.in_order[result.in_order.index(article)] = found
     return created
