@@ -288,6 +288,8 @@ def measure(args, env: dict[str, str], folder: Path, engine: str) -> None:
         again, rss2, _ = child(["import", str(path)], env)
         print(f"{engine} import {name} again (all already saved) seconds={again:.1f} peak_rss_mb={rss2:.0f}")
 
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")  # settled, as a database in use is (bench.web does the same)
     client = Client()
     client.force_login(user)
     idle = time_list(client, repeat=60)
