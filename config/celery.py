@@ -122,15 +122,15 @@ def sending_to(queue: str, fetch_queue: str) -> Iterator[None]:
     Celery keeps the routes it built on first use, so they are built again on the way in and out.
     """
     previous = (app.conf.task_default_queue, app.conf.task_routes)
-    previous_import = settings.DIGEST_IMPORT_QUEUE
     routes = {name: {**route, "queue": fetch_queue} for name, route in settings.CELERY_TASK_ROUTES.items()}
     _route(queue, routes)
-    settings.DIGEST_IMPORT_QUEUE = fetch_queue  # imports are sent with an explicit queue, not routed
+    # Imports are sent with an explicit queue, not routed: reader.pipeline.tasks.import_queue reads this.
+    app.conf.update(digest_import_queue=fetch_queue)
     try:
         yield
     finally:
         _route(*previous)
-        settings.DIGEST_IMPORT_QUEUE = previous_import
+        app.conf.update(digest_import_queue=None)
 
 
 def _route(queue: str, routes) -> None:

@@ -26,7 +26,7 @@ from config.celery import fetch_worker_command, sending_to
 from reader import selectors
 from reader.models import Article, ImportJob
 from reader.pipeline import importing
-from reader.pipeline.saving import import_now, import_upload, save_urls
+from reader.pipeline.saving import import_upload, save_urls
 from reader.pipeline.tasks import enqueue
 from tests.conftest import database_url_for_worker
 from tests.httpserver import HTTPTestServer
@@ -101,9 +101,12 @@ def test_a_new_paste_is_fetched_before_the_links_an_import_is_waiting_on(broker,
     fetch_queue, import_queue = (f"digest-order-{uuid.uuid4().hex[:6]}-{name}" for name in ("fetch", "import"))
     user = get_user_model().objects.create_user("orderly")
     urls = [pages.add_file(f"/order/{n}", FERRY.source) for n in range(6)]
-    job = import_now(user=user, upload=ContentFile("\n".join(urls[:5]).encode(), name="links.txt"), name="links.txt")
-    with sending_to(f"{fetch_queue}-cpu", fetch_queue), override_settings(DIGEST_IMPORT_QUEUE=import_queue):
-        ids, _ = importing.feed(job.pk, token=ImportJob.objects.get(pk=job.pk).token)
+    # Read here, its feed run here too: no message reaches the session's worker.
+    upload = ContentFile("\n".join(urls[:5]).encode(), name="links.txt")
+    job = importing.create_job(user=user, upload=upload, name="links.txt")
+    importing.read_import(job.pk, token="here")
+    with sending_to(f"{fetch_queue}-cpu", fetch_queue):
+        ids, _ = importing.feed(job.pk, token="here")
         assert len(ids) == 5
         enqueue(ids, queue=import_queue)
         paste = save_urls(user=user, text=urls[5]).created[0]

@@ -108,9 +108,15 @@ def feed_import(job_id: int, token: str) -> None:
     """Send the next window of an import's articles to ``DIGEST_IMPORT_QUEUE`` and look again in a
     moment, until all are sent (``importing.feed``)."""
     ids, again = importing.feed(job_id, token=token)
-    enqueue(ids, queue=settings.DIGEST_IMPORT_QUEUE)
+    enqueue(ids, queue=import_queue())
     if again is not None:
         _send(feed_import, (job_id, token), again)
+
+
+def import_queue() -> str:
+    """The queue imported articles are fetched from: ``DIGEST_IMPORT_QUEUE`` (tests and the benchmark
+    send to queues of their own, ``config.celery.sending_to``)."""
+    return current_app.conf.get("digest_import_queue") or settings.DIGEST_IMPORT_QUEUE
 
 
 def start_import(job_id: int, token: str, *, reading: bool = True) -> None:
