@@ -28,6 +28,7 @@ import io
 import os
 import random
 import resource
+import shutil
 import statistics
 import subprocess
 import sys
@@ -249,6 +250,7 @@ def main() -> None:
     finally:
         broker.terminate()
         broker.wait(timeout=10)
+        shutil.rmtree(folder, ignore_errors=True)
         if args.database_url:
             import psycopg
 
