@@ -16,7 +16,7 @@ from django.test import override_settings
 from django.utils import timezone
 
 from reader.models import Article, FetchedPage, ImportJob, ImportProblem, Tag
-from reader.pipeline import importing, steps, sweep
+from reader.pipeline import importing, steps, sweep, tasks
 from reader.pipeline.saving import import_now
 from tests.factories import make_article
 from tests.transfer_samples import IMPORTS, omnivore_zip, pocket_zip
@@ -251,3 +251,22 @@ def test_pocket_zip_imports_every_part(user):
     job = run(user, pocket_zip(), "pocket.zip")
     assert (job.format, job.created) == ("pocket_zip", 3)
     assert tags(articles(user)["https://fest.example.org/orchard"]) == ["autumn", "food"]
+
+
+def test_the_sweep_starts_a_stalled_import_again_on_a_new_chain(user, monkeypatch):
+    job = run(user, fixture("urls.txt"))
+    ImportJob.objects.filter(pk=job.pk).update(lease_expires_at=timezone.now() - timedelta(seconds=1))
+    sent = []
+    monkeypatch.setattr(tasks, "_send", lambda task, args, countdown, queue=None: sent.append((task.name, args)))
+    tasks.sweep_articles()
+    assert [(name, args[0]) for name, args in sent] == [("reader.tasks.feed_import", job.pk)]
+    assert sent[0][1][1] != job.token  # a new chain: the old one, if alive, stops at its next run
+
+
+def test_a_link_waiting_for_its_sites_turn_goes_back_to_the_import_queue(monkeypatch):
+    sent = []
+    monkeypatch.setattr(
+        tasks, "enqueue", lambda ids, countdown=None, unsent=None, queue=None: sent.append((ids, queue))
+    )
+    tasks._send_next(7, steps.Next(steps.FETCH, 5.0), queue="digest-import")
+    assert sent == [([7], "digest-import")]
