@@ -66,6 +66,14 @@ def test_progress_counts_and_the_report_of_rows_not_imported(client, alice):
     assert "ftp" in rows[2][4]
 
 
+def test_the_report_never_hands_a_spreadsheet_a_formula(client, alice):
+    data = b'url,title\n"=HYPERLINK(""http://evil.example/"",""x"")",=1+2\n'
+    job = import_now(user=alice, upload=ContentFile(data, name="c.csv"), name="c.csv")
+    report = b"".join(client.get(reverse("reader:import-report", args=[job.pk])).streaming_content).decode()
+    row = list(csv.reader(io.StringIO(report)))[1]
+    assert row[2].startswith("'=HYPERLINK") and row[3] == "'=1+2"
+
+
 def test_another_persons_import_is_not_found(client, alice, bob):
     job = import_now(user=bob, upload=ContentFile(b"https://a.example.org/\n", name="u.txt"), name="u.txt")
     assert client.get(reverse("reader:import-detail", args=[job.pk])).status_code == 404

@@ -103,8 +103,8 @@ def import_report(request: AuthedRequest, job_id: int) -> StreamingHttpResponse:
         writer = csv.writer(out)
         writer.writerow(["position", "outcome", "url", "title", "reason", "article"])
         for problem in job.problems.all().iterator(chunk_size=1000):
-            writer.writerow([problem.position, problem.get_kind_display(), problem.url, problem.title,
-                             problem.reason, problem.article_id or ""])  # fmt: skip
+            cells = [problem.position, problem.get_kind_display(), problem.url, problem.title, problem.reason]
+            writer.writerow([_inert(cell) for cell in cells] + [problem.article_id or ""])
             yield out.getvalue()
             out.seek(0)
             out.truncate()
@@ -114,6 +114,12 @@ def import_report(request: AuthedRequest, job_id: int) -> StreamingHttpResponse:
     name = f"digest-import-{job.pk}-report.csv"
     response["Content-Disposition"] = f'attachment; filename="{name}"'
     return response
+
+
+def _inert(cell: str) -> str:
+    """A cell a spreadsheet will not run: text from an import file that starts like a formula (``=``,
+    ``+``, ``-``, ``@``) gets a leading apostrophe (OWASP, "CSV Injection")."""
+    return "'" + cell if cell[:1] in ("=", "+", "-", "@") else cell
 
 
 @login_required
