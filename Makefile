@@ -64,7 +64,7 @@ lint: install-dev
 # (otherwise they go to a temporary folder).
 screenshots: install-dev
 	DIGEST_SCREENSHOTS_DIR=$(CURDIR)/docs/screenshots DIGEST_REQUIRE_BROWSER=1 \
-		$(BIN)/python -m pytest -m browser -p no:cacheprovider tests/test_browser.py tests/test_browser_reading.py
+		$(BIN)/python -m pytest -m browser -p no:cacheprovider tests/test_browser.py tests/test_browser_reading.py tests/test_browser_transfer.py
 
 bench-extraction: install-dev
 	SECRET_KEY=bench $(BIN)/python -m bench.extraction
