@@ -31,8 +31,8 @@ RUN SECRET_KEY=collectstatic-only python manage.py collectstatic --noinput --ver
 
 # Not root: a process that is broken into gets no more than this user can do.
 RUN useradd --system --uid 10001 --no-create-home --home-dir /app digest \
-    && mkdir -p /data \
-    && chown digest /data
+    && mkdir -p /data/imports \
+    && chown digest /data /data/imports
 # By number, so that a platform can check it is not root without looking inside the image.
 USER 10001
 

@@ -9,7 +9,7 @@ DEV_STAMP := $(VENV)/.installed-dev-$(shell cat requirements.txt requirements-no
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install install-dev run serve test test-fast lint screenshots bench-extraction bench-summarization bench-pipeline bench-web bench-api bench-limits clean
+.PHONY: install install-dev run serve test test-fast lint screenshots bench-extraction bench-summarization bench-pipeline bench-web bench-api bench-limits bench-transfer clean
 
 $(STAMP): requirements.txt requirements-nodeps.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -73,7 +73,7 @@ lint: install-dev
 # (otherwise they go to a temporary folder).
 screenshots: install-dev
 	DIGEST_SCREENSHOTS_DIR=$(CURDIR)/docs/screenshots DIGEST_REQUIRE_BROWSER=1 \
-		$(BIN)/python -m pytest -m browser -p no:cacheprovider tests/test_browser.py tests/test_browser_reading.py tests/test_browser_looks.py
+		$(BIN)/python -m pytest -m browser -p no:cacheprovider tests/test_browser.py tests/test_browser_reading.py tests/test_browser_looks.py tests/test_browser_transfer.py
 
 bench-extraction: install-dev
 	SECRET_KEY=bench $(BIN)/python -m bench.extraction
@@ -90,6 +90,9 @@ bench-web: install-dev
 # The wallabag API's server time against a plain view and the list page (Django REST framework, django-oauth-toolkit).
 bench-api: install-dev
 	SECRET_KEY=bench $(BIN)/python -m bench.api
+# Imports of 10,000 rows, the list page beside one, exports of 100,000 articles (BENCH_ARGS: --help).
+bench-transfer: install-dev
+	$(BIN)/python -m bench.transfer $(BENCH_ARGS)
 
 # The summarizer on the longest texts it can be given (one 50,000-word line, the caps); no Django.
 bench-limits: install-dev

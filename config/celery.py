@@ -77,10 +77,11 @@ def worker_command(
 
 def fetch_worker_command(*, concurrency: int | None = None, extra: tuple[str, ...] = ()) -> list[str]:
     """The fetch worker: ``DIGEST_FETCH_CONCURRENCY`` threads (or ``concurrency``) on
-    ``DIGEST_FETCH_QUEUE``, without beat."""
+    ``DIGEST_FETCH_QUEUE`` and then ``DIGEST_IMPORT_QUEUE``, without beat."""
     return worker_command(
         concurrency=concurrency or settings.DIGEST_FETCH_CONCURRENCY,
-        queues=(settings.DIGEST_FETCH_QUEUE,),
+        # In this order: imports are taken only when no paste waits (queue_order_strategy "priority").
+        queues=tuple(dict.fromkeys((settings.DIGEST_FETCH_QUEUE, settings.DIGEST_IMPORT_QUEUE))),
         pool="threads",
         extra=("--hostname", "fetch@%h", *extra),
         beat=False,
@@ -107,7 +108,7 @@ def single_worker_command(*, schedule: Path | None, concurrency: int | None = No
     return worker_command(
         concurrency=concurrency or settings.DIGEST_WORKER_CONCURRENCY,
         schedule=schedule,
-        queues=tuple(dict.fromkeys((settings.DIGEST_QUEUE, settings.DIGEST_FETCH_QUEUE))),
+        queues=tuple(dict.fromkeys((settings.DIGEST_QUEUE, settings.DIGEST_FETCH_QUEUE, settings.DIGEST_IMPORT_QUEUE))),
         beat=beat,
     )
 
@@ -115,18 +116,21 @@ def single_worker_command(*, schedule: Path | None, concurrency: int | None = No
 @contextmanager
 def sending_to(queue: str, fetch_queue: str) -> Iterator[None]:
     """Within the block, this process sends its messages to other queues: ``queue`` (the CPU queue, the
-    default one) and ``fetch_queue`` (every route of ``CELERY_TASK_ROUTES``, the fetch step's), for
-    tests and the benchmark, whose workers have queues of their own.
+    default one) and ``fetch_queue`` (every route of ``CELERY_TASK_ROUTES``, the fetch step's, and
+    ``DIGEST_IMPORT_QUEUE``), for tests and the benchmark, whose workers have queues of their own.
 
     Celery keeps the routes it built on first use, so they are built again on the way in and out.
     """
     previous = (app.conf.task_default_queue, app.conf.task_routes)
     routes = {name: {**route, "queue": fetch_queue} for name, route in settings.CELERY_TASK_ROUTES.items()}
     _route(queue, routes)
+    # Imports are sent with an explicit queue, not routed: reader.pipeline.tasks.import_queue reads this.
+    app.conf.update(digest_import_queue=fetch_queue)
     try:
         yield
     finally:
         _route(*previous)
+        app.conf.update(digest_import_queue=None)
 
 
 def _route(queue: str, routes) -> None:

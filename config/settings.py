@@ -279,6 +279,9 @@ CELERY_WORKER_TASK_LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(task_name
 # both) runs one prefork worker for both, as before the split. Throughput measured in bench/README.md (Pipeline).
 DIGEST_QUEUE = env.str("DIGEST_QUEUE", default="digest")
 DIGEST_FETCH_QUEUE = env.str("DIGEST_FETCH_QUEUE", default="digest-fetch")
+# Imported articles wait here for the fetch worker, which takes from it only when DIGEST_FETCH_QUEUE is
+# empty (queue_order_strategy "priority" below), so a person's new pastes go first.
+DIGEST_IMPORT_QUEUE = env.str("DIGEST_IMPORT_QUEUE", default="digest-import")
 DIGEST_WORKER_CONCURRENCY = env.int("DIGEST_WORKER_CONCURRENCY", default=2)
 DIGEST_FETCH_CONCURRENCY = env.int("DIGEST_FETCH_CONCURRENCY", default=16)
 # Per-site politeness, shared by every fetch worker through the broker's Redis: at most this many
@@ -296,7 +299,14 @@ CELERY_TASK_ALWAYS_EAGER = env.bool("DIGEST_TASKS_EAGER", default=False)
 # A publish must not hang a web request when the broker is down: the article row is already
 # saved, one short attempt is made (reader.pipeline.tasks.enqueue), and the sweep sends the rest.
 CELERY_TASK_PUBLISH_RETRY = False
-CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_connect_timeout": 1, "socket_timeout": 5, "visibility_timeout": 3600}
+# "priority": a worker takes from its queues in the order given (--queues), each only when the ones
+# before it are empty, instead of in turn.
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "socket_connect_timeout": 1,
+    "socket_timeout": 5,
+    "visibility_timeout": 3600,
+    "queue_order_strategy": "priority",
+}
 
 # --- Digest ------------------------------------------------------------------------------
 DIGEST_USER_AGENT = env.str(
@@ -348,6 +358,16 @@ DIGEST_MAX_PENDING_VARIANTS = env.int("DIGEST_MAX_PENDING_VARIANTS", default=4)
 DIGEST_PASTE_MAX_LINKS = env.int("DIGEST_PASTE_MAX_LINKS", default=500)
 DIGEST_PASTE_MAX_CHARS = env.int("DIGEST_PASTE_MAX_CHARS", default=1_000_000)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 12 * DIGEST_PASTE_MAX_CHARS + 65536  # bytes
+# Imports (reader/pipeline/importing.py): the largest file, in bytes, and the most entries read from
+# one; where uploaded files wait until read (every worker host must see this folder); how many of one
+# import's articles may be queued or in a worker at once (the rest wait their turn in the database).
+DIGEST_IMPORT_MAX_BYTES = env.int("DIGEST_IMPORT_MAX_BYTES", default=200_000_000)
+DIGEST_IMPORT_MAX_ENTRIES = env.int("DIGEST_IMPORT_MAX_ENTRIES", default=100_000)
+DIGEST_IMPORT_DIR = Path(env.str("DIGEST_IMPORT_DIR", default=str(DATA_DIR / "imports")))
+DIGEST_IMPORT_IN_FLIGHT = env.int("DIGEST_IMPORT_IN_FLIGHT", default=50)
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440  # bytes (Django's default): larger uploads go to a temporary file
+# Articles in one EPUB (a book is built in memory); other export formats stream without a limit.
+DIGEST_EXPORT_EPUB_MAX_ARTICLES = env.int("DIGEST_EXPORT_EPUB_MAX_ARTICLES", default=500)
 DIGEST_PURGE_DELETED_AFTER = env.float("DIGEST_PURGE_DELETED_AFTER", default=86400.0)  # seconds of undo
 # "digest": sumy's Reduction scores weighted by sentence position; measured in bench/README.md.
 DIGEST_SUMMARY_ALGORITHM = env.str("DIGEST_SUMMARY_ALGORITHM", default=DEFAULT_ALGORITHM)

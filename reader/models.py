@@ -7,6 +7,7 @@ and a queue message only carries the article's id.
 from __future__ import annotations
 
 import hashlib
+import os
 import secrets
 import zlib
 from collections.abc import Iterable, Sequence
@@ -14,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote_plus
 
 from django.conf import settings
+from django.core.files.storage import FileSystemStorage
 from django.db import connections, models
 from django.db.models import BooleanField, Q
 from django.db.models.expressions import RawSQL
@@ -178,6 +180,11 @@ class Article(models.Model):
     # plain article page and in exports; empty: their default (``reader.selectors.summaries_to_show``).
     summary_algorithm = models.CharField(max_length=32, blank=True)
     summary_sentences = models.PositiveSmallIntegerField(null=True, blank=True)
+    # The import that brought the article (None: saved otherwise). Its articles are sent to the
+    # fetch worker a window at a time (``reader.pipeline.importing.feed``), not all at once.
+    import_job = models.ForeignKey(
+        "ImportJob", null=True, blank=True, on_delete=models.SET_NULL, related_name="articles", db_index=False
+    )
     # The summary a page shows, put on the article by ``reader.selectors.attach_summaries`` (not a column).
     summary: Summary | None
 
@@ -250,6 +257,13 @@ class Article(models.Model):
                 fields=["owner", "url_decoded_sha1"],
                 name="article_url_decoded_sha1",
                 condition=Q(deleted_at__isnull=True),
+            ),
+            # An import's progress (its articles by status) and the feed's next window
+            # (``reader.pipeline.importing``); only imported articles are in it.
+            models.Index(
+                fields=["import_job", "status"],
+                name="article_import_job",
+                condition=Q(import_job__isnull=False),
             ),
         ]
 
@@ -451,3 +465,90 @@ class PersonalToken(models.Model):
     def new_token() -> str:
         """A fresh secret: 32 random bytes, URL-safe base64 (43 characters)."""
         return secrets.token_urlsafe(32)
+
+
+class ImportStorage(FileSystemStorage):
+    """Uploaded import files, in ``DIGEST_IMPORT_DIR`` as it is set when a file is stored or read."""
+
+    @property
+    def base_location(self) -> str:
+        return str(settings.DIGEST_IMPORT_DIR)
+
+    @property
+    def location(self) -> str:
+        return os.path.abspath(self.base_location)
+
+
+def import_storage() -> ImportStorage:
+    """Where uploaded import files wait until their import has read them: ``DIGEST_IMPORT_DIR``."""
+    return ImportStorage()
+
+
+class ImportJob(models.Model):
+    """One import of a file into a person's library, and its progress; the file is kept until it has
+    been read (``reader.pipeline.importing``), the job row and its report after."""
+
+    class State(models.TextChoices):
+        WAITING = "waiting", "Waiting for a worker"
+        READING = "reading", "Reading the file"
+        QUEUEING = "queueing", "Fetching the articles"
+        DONE = "done", "Done"
+        FAILED = "failed", "Could not be read"
+
+    ACTIVE_STATES = (State.WAITING, State.READING, State.QUEUEING)
+
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="import_jobs")
+    state = models.CharField(max_length=16, choices=State.choices, default=State.WAITING)
+    file = models.FileField(storage=import_storage, upload_to="%Y/%m/", blank=True)
+    file_name = models.CharField(max_length=255, blank=True, help_text="The name the file was uploaded with.")
+    size = models.PositiveBigIntegerField(default=0, help_text="The file's size in bytes.")
+    format = models.CharField(max_length=32, blank=True, help_text="Given, or detected once read.")
+    folders_as_tags = models.BooleanField(default=False)
+    error = models.TextField(blank=True, help_text="Why the file could not be read, in a sentence.")
+    # Entries in the file (None until counted), entries read so far, and what became of them.
+    total = models.PositiveIntegerField(null=True, blank=True)
+    position = models.PositiveIntegerField(default=0)
+    created = models.PositiveIntegerField(default=0)
+    existing = models.PositiveIntegerField(default=0)
+    invalid = models.PositiveIntegerField(default=0)
+    skipped = models.PositiveIntegerField(default=0)
+    # A worker's hold on the job while it reads or feeds (renewed per batch); lapsed: taken over. The
+    # token names the chain of messages that holds it, so a second chain (the sweep's) stops at once.
+    lease_expires_at = models.DateTimeField(null=True, blank=True)
+    token = models.CharField(max_length=32, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"Import {self.pk} of {self.file_name or 'a file'} ({self.state})"
+
+    @property
+    def is_active(self) -> bool:
+        return self.state in self.ACTIVE_STATES
+
+
+class ImportProblem(models.Model):
+    """A row of an import file that was not imported, and why: the downloadable report."""
+
+    class Kind(models.TextChoices):
+        EXISTING = "existing", "Already saved"
+        INVALID = "invalid", "Invalid"
+        SKIPPED = "skipped", "Skipped"
+
+    job = models.ForeignKey(ImportJob, on_delete=models.CASCADE, related_name="problems")
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    position = models.CharField(max_length=255, help_text="Where in the file: 'line 4', 'entry 12'.")
+    url = models.TextField(blank=True)
+    title = models.TextField(blank=True)
+    reason = models.TextField()
+    article = models.ForeignKey(Article, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+
+    class Meta:
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return f"{self.position}: {self.reason}"

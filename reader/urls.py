@@ -1,6 +1,6 @@
 from django.urls import path
 
-from reader.views import actions, apps, articles, lists, preferences
+from reader.views import actions, apps, articles, lists, preferences, transfer
 
 app_name = "reader"
 
@@ -12,7 +12,12 @@ urlpatterns = [
     path("articles/<int:article_id>/", articles.article_detail, name="article-detail"),
     path("articles/<int:article_id>/retry/", articles.retry_article, name="article-retry"),
     path("articles/<int:article_id>/summary/", articles.choose_summary, name="article-summary"),
+    path("articles/<int:article_id>/export.<str:format>", transfer.export_article, name="article-export"),
     path("articles/<int:article_id>/<slug:action>/", actions.article_action, name="article-action"),
+    path("import/", transfer.import_page, name="import"),
+    path("import/<int:job_id>/", transfer.import_detail, name="import-detail"),
+    path("import/<int:job_id>/report.csv", transfer.import_report, name="import-report"),
+    path("export/", transfer.export_library, name="export"),
     path("preferences/", preferences.preferences, name="preferences"),
     path("preferences/reader/", preferences.reader_look, name="reader-look"),
     path("preferences/api-clients/", apps.create_api_client, name="api-client-create"),

@@ -56,6 +56,13 @@ def pytest_runtest_makereport(item, call):
     return report
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _import_dir(tmp_path_factory):
+    """Uploaded import files go to a temporary folder (the worker processes are given the same one)."""
+    with override_settings(DIGEST_IMPORT_DIR=tmp_path_factory.mktemp("imports")):
+        yield
+
+
 @pytest.fixture(scope="session")
 def shared_dir() -> Path:
     """The shared data folder. Missing: the test is skipped, or fails when DIGEST_REQUIRE_SHARED=1."""
@@ -159,6 +166,8 @@ class WorkerProcess:
                 "REDIS_URL": self.broker["url"],
                 "DIGEST_QUEUE": self.broker["queue"],
                 "DIGEST_FETCH_QUEUE": self.broker["queue"],
+                "DIGEST_IMPORT_QUEUE": self.broker["queue"],
+                "DIGEST_IMPORT_DIR": str(settings.DIGEST_IMPORT_DIR),
                 "SECRET_KEY": "test-secret-key-not-for-production",
                 "DIGEST_PRIVATE_NETWORKS_ALLOWED": "127.0.0.0/8",
             }

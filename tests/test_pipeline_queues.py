@@ -141,7 +141,7 @@ def test_a_hand_off_whose_message_never_came_is_swept(ferry, settings):
 def test_in_a_worker_the_fetch_task_sends_the_cpu_task(ferry, monkeypatch):
     sent = []
 
-    def send(task, args, countdown):
+    def send(task, args, countdown, queue=None):
         sent.append((task.name, args, countdown))
         return True
 
@@ -164,7 +164,7 @@ def test_a_site_that_asks_for_patience_defers_the_fetch_without_claiming(
 
     sent = []
 
-    def send(task, args, countdown):
+    def send(task, args, countdown, queue=None):
         sent.append((task.name, countdown))
         return True
 
@@ -185,7 +185,7 @@ def test_a_link_waiting_for_its_sites_turn_is_not_taken_for_a_lost_message(ferry
             return Grant(30.0)
 
     settings.DIGEST_STUCK_AFTER = 5
-    monkeypatch.setattr(tasks, "_send", lambda task, args, countdown: True)
+    monkeypatch.setattr(tasks, "_send", lambda task, args, countdown, queue=None: True)
     monkeypatch.setattr(tasks, "_limiter", Busy)
     tasks.process_article.apply((ferry.pk,))
     article = Article.objects.get(pk=ferry.pk)

@@ -155,7 +155,9 @@ def test_a_database_error_is_never_the_articles_fault(user, http_server, monkeyp
 
     monkeypatch.setattr(steps, "summarize_article", database_restarting)
     sent = []
-    monkeypatch.setattr(tasks, "enqueue", lambda ids, countdown=None, unsent=None: sent.append((ids, countdown)))
+    monkeypatch.setattr(
+        tasks, "enqueue", lambda ids, countdown=None, unsent=None, queue=None: sent.append((ids, countdown))
+    )
     tasks.process_article(article.pk)
     article.refresh_from_db()
     assert article.status != Article.Status.FAILED and article.error == ""  # left to its lease

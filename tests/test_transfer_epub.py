@@ -119,6 +119,7 @@ def test_epub_without_articles_says_so():
 
 
 @pytest.mark.slow
+@pytest.mark.e2e  # a real program outside Python (Java's start alone takes seconds): not in the fast subset
 def test_epubcheck_accepts_the_book(article, tmp_path):
     """Debian's epubcheck (``apt-get install epubcheck``), the W3C's EPUB validator."""
     found = shutil.which("epubcheck")

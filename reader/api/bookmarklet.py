@@ -33,7 +33,7 @@ from django.urls import reverse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from reader import selectors
+from reader import api_selectors
 from reader.api.wire import json_response, wire_error
 from reader.fetch.urls import InvalidURL
 from reader.models import Article, PersonalToken
@@ -93,7 +93,7 @@ def save_from_bookmarklet(request: HttpRequest) -> HttpResponse:
     fetched). Answers ``{id, title, url, article_url, created, captured, status}``; 401 for a missing,
     unknown or revoked token; 400 (``{error, error_description}``) for a bad link or a page over
     ``DIGEST_FETCH_MAX_BYTES``."""
-    user = selectors.token_owner(_token_from(request), PersonalToken.Kind.SAVE)
+    user = api_selectors.token_owner(_token_from(request), PersonalToken.Kind.SAVE)
     if user is None:
         return wire_error(
             401, "invalid_grant", "This bookmarklet is not valid any more: drag the new one from Digest's Preferences."

@@ -20,7 +20,7 @@ from rest_framework.decorators import api_view
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from reader import selectors
+from reader import api_selectors, selectors
 from reader.api.serializers import EntryChangesSerializer, EntryPageSerializer, EntrySerializer, NewEntrySerializer
 from reader.api.wire import flag
 from reader.fetch.urls import InvalidURL
@@ -40,7 +40,7 @@ MAX_EXISTS_KEYS = 1000
 def owned_entry(request: Request, entry_id: int) -> Article:
     """The token owner's live article ``entry_id``, with what an entry shows (owner, tags, mimetype);
     ``Http404`` for anyone else's, a deleted one, or none."""
-    qs = selectors.with_api_fields(Article.objects.for_user(request.user)).select_related("owner")
+    qs = api_selectors.with_api_fields(Article.objects.for_user(request.user)).select_related("owner")
     article = qs.prefetch_related(selectors.tags_prefetch()).filter(pk=entry_id).first()
     if article is None:
         raise Http404(f"Entry {entry_id} not found.")
@@ -77,18 +77,18 @@ def _number(params, name: str, default: int) -> int:
         raise exceptions.ValidationError(f"{name} must be a whole number, not {value!r}.") from None
 
 
-def entry_query(params) -> selectors.EntryQuery:
+def entry_query(params) -> api_selectors.EntryQuery:
     """A list query from wallabag's parameters: ``archive``, ``starred`` (flags), ``tags`` (comma-separated
     labels), ``since`` (Unix seconds), ``sort`` (created, updated, archived), ``order`` (asc, desc),
     ``domain_name``. Raises ``ValidationError`` (400) for a bad value."""
     sort = (params.get("sort") or "created").lower()
-    if sort not in selectors.API_SORTS:
-        raise exceptions.ValidationError(f"sort must be one of {', '.join(selectors.API_SORTS)}, not {sort!r}.")
+    if sort not in api_selectors.API_SORTS:
+        raise exceptions.ValidationError(f"sort must be one of {', '.join(api_selectors.API_SORTS)}, not {sort!r}.")
     order = (params.get("order") or "desc").lower()
     if order not in ("asc", "desc"):
         raise exceptions.ValidationError(f'order must be "asc" or "desc", not {order!r}.')
     tags = tuple(name for name in organize.clean_tag_names(params.get("tags") or ""))
-    return selectors.EntryQuery(
+    return api_selectors.EntryQuery(
         archived=flag(params.get("archive")),
         starred=flag(params.get("starred")),
         tags=tags,
@@ -112,7 +112,7 @@ def _page_link(request: Request, page: int) -> dict:
     parameters=[
         OpenApiParameter("archive", int, description="1: read or archived entries; 0: unread ones; absent: all"),
         OpenApiParameter("starred", int, description="1: favourites; 0: the others"),
-        OpenApiParameter("sort", str, enum=list(selectors.API_SORTS)),
+        OpenApiParameter("sort", str, enum=list(api_selectors.API_SORTS)),
         OpenApiParameter("order", str, enum=["asc", "desc"]),
         OpenApiParameter("page", int, description="1-based; past the last page: 404"),
         OpenApiParameter("perPage", int, description=f"entries a page, 30 by default, at most {MAX_PER_PAGE}"),
@@ -138,7 +138,7 @@ def entries(request: Request, **kwargs) -> Response:
     page = max(1, _number(params, "page", 1))
     per_page = _number(params, "perPage", DEFAULT_PER_PAGE)
     per_page = min(MAX_PER_PAGE, per_page if per_page >= 1 else DEFAULT_PER_PAGE)
-    qs: QuerySet = selectors.api_entries(request.user, query).select_related("owner")
+    qs: QuerySet = api_selectors.api_entries(request.user, query).select_related("owner")
     if detail == "metadata":
         qs = qs.defer("text")
     total = qs.count()
@@ -314,7 +314,7 @@ def exists(request: Request, **kwargs) -> Response:
         raise exceptions.ValidationError("Give url, urls[], hashed_url or hashed_urls[].")
     if len(urls) + len(hashes) > MAX_EXISTS_KEYS:
         raise exceptions.ValidationError(f"Ask about at most {MAX_EXISTS_KEYS} URLs at once.")
-    found = selectors.entries_by_urls(request.user, urls, hashes)
+    found = api_selectors.entries_by_urls(request.user, urls, hashes)
     with_id = flag(params.get("return_id")) or False
     results = {key: (found.get(key) if with_id else key in found) for key in [*hashes, *urls]}
     single = url or hashed

@@ -29,7 +29,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.feedgenerator import Atom1Feed
 
-from reader import selectors
+from reader import api_selectors, selectors
 from reader.models import Article, PersonalToken
 from reader.search import search
 from reader.transfer.exporters import article_epub
@@ -43,7 +43,7 @@ OPDS_SHELVES = ("unread", "favourites", "archived", "all")
 
 def feed_owner(token: str):
     """The person whose feed token is ``token``; ``Http404`` for an unknown or revoked one."""
-    user = selectors.token_owner(token, PersonalToken.Kind.FEEDS)
+    user = api_selectors.token_owner(token, PersonalToken.Kind.FEEDS)
     if user is None:
         raise Http404("No such feed.")
     return user

@@ -9,7 +9,7 @@ from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from reader import selectors
+from reader import api_selectors, selectors
 from reader.api.serializers import ConfigSerializer, InfoSerializer
 from reader.models import PersonalToken
 
@@ -44,7 +44,7 @@ def config(request: Request, **kwargs) -> Response:
     """``GET /api/config``: the person's reading settings in wallabag's names (``fontsize`` in CSS pixels,
     ``feed_token`` the secret of their feeds or null)."""
     prefs = selectors.preferences_of(request.user)
-    token = selectors.personal_token(request.user, PersonalToken.Kind.FEEDS)
+    token = api_selectors.personal_token(request.user, PersonalToken.Kind.FEEDS)
     return Response(
         {
             "id": request.user.pk,

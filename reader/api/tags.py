@@ -14,7 +14,7 @@ from rest_framework.decorators import api_view
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from reader import selectors
+from reader import api_selectors
 from reader.api.entries import entry_response, owned_entry
 from reader.api.serializers import EntrySerializer, TagsBodySerializer, TagSerializer, TagWithCountSerializer
 from reader.models import Article, Tag
@@ -66,7 +66,7 @@ def entry_tag(request: Request, entry_id: int, tag_id: int, **kwargs) -> Respons
 @api_view(["GET"])
 def tags(request: Request, **kwargs) -> Response:
     """``GET /api/tags``: every tag of the person, ``[{id, label, slug, nbEntries}]``, by label."""
-    return Response(TagWithCountSerializer(selectors.tags_with_counts(request.user), many=True).data)
+    return Response(TagWithCountSerializer(api_selectors.tags_with_counts(request.user), many=True).data)
 
 
 @extend_schema(operation_id="tags_destroy", responses=TagSerializer)

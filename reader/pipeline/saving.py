@@ -12,14 +12,15 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.core.files import File
+from django.db import transaction
 from django.utils import timezone
 
 from reader import conf
 from reader.fetch.urls import CheckedURL, InvalidURL, check_url, parse_urls, site_of
-from reader.models import Article, FetchedPage
-from reader.pipeline import steps
-from reader.pipeline.tasks import enqueue, enqueue_summary
+from reader.models import Article, FetchedPage, ImportJob
+from reader.pipeline import importing, steps
+from reader.pipeline.tasks import enqueue, enqueue_summary, start_import
 from summaries.models import Summary
 
 Status = Article.Status
@@ -139,19 +140,10 @@ def _create(user, articles: list[Article], result: SaveResult) -> list[Article]:
     unique-constraint race) become ``existing`` instead. Returns the articles created, in order."""
     if not articles:
         return []
-    try:
-        with transaction.atomic():
-            return Article.objects.bulk_create(articles)
-    except IntegrityError:
-        pass
-    created: list[Article] = []
+    created, taken = importing.insert_new(user, articles)
     for article in articles:
-        try:
-            with transaction.atomic():
-                article.save(force_insert=True)
-            created.append(article)
-        except IntegrityError:
-            found = Article.objects.for_user(user).get(canonical_url=article.canonical_url)
+        found = taken.get(article.canonical_url)
+        if found is not None:
             result.existing.append(found)
             result.in_order[result.in_order.index(article)] = found
     return created
@@ -308,3 +300,29 @@ def reextract(article: Article) -> bool:
     if delay is not None:
         enqueue([article.pk], countdown=delay)
     return stored
+
+
+def import_upload(*, user, upload: File, name: str, folders_as_tags: bool = False, format: str = "") -> ImportJob:
+    """Keep an uploaded import file and start its job in the background (``reader.pipeline.importing``):
+    the job's first message is sent once the transaction commits. Raises ``importing.ImportTooLarge``
+    over ``DIGEST_IMPORT_MAX_BYTES``."""
+    job = importing.create_job(user=user, upload=upload, name=name, folders_as_tags=folders_as_tags, format=format)
+    start_import(job.pk, importing.new_token())
+    return job
+
+
+def import_now(
+    *, user, upload: File, name: str, folders_as_tags: bool = False, format: str = "", on_outcome=None
+) -> ImportJob:
+    """Run an import in this process until every entry is stored (``manage.py import``, tests), calling
+    ``on_outcome(importing.Outcome)`` for each entry in file order; its articles are then fed to the
+    fetch worker in the background. Returns the job, read (``queueing``, or ``failed`` when the file
+    could not be read; counts on it).
+    Raises ``importing.ImportTooLarge`` over ``DIGEST_IMPORT_MAX_BYTES``."""
+    job = importing.create_job(user=user, upload=upload, name=name, folders_as_tags=folders_as_tags, format=format)
+    token = importing.new_token()
+    importing.read_import(job.pk, token=token, on_outcome=on_outcome)
+    job.refresh_from_db()
+    if job.state == ImportJob.State.QUEUEING:
+        start_import(job.pk, token, reading=False)
+    return job

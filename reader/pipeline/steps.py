@@ -419,9 +419,10 @@ def extract_and_summarize(article: Article, *, body: bytes, content_type: str, c
     fields = {
         # A title the page does not give keeps the one the article came with (an import file's, a client's).
         "title": extracted.title[:2000] or article.title,
-        "authors": extracted.authors,
-        "published_at": published,
-        "published_offset": offset,
+        # An import file's authors and date stand when the page gives none.
+        "authors": extracted.authors or article.authors,
+        "published_at": published or article.published_at,
+        "published_offset": offset if published is not None else article.published_offset,
         # http/https only, checked like any link: a page's og:image may be javascript: or a private address.
         "top_image": safe_image_url(extracted.top_image, url, conf.url_policy()),
         "language": extracted.language,

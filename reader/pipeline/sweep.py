@@ -15,7 +15,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from reader.models import Article, Lock
+from reader.models import Article, ImportJob, Lock
 from reader.pipeline.steps import INTERRUPTED
 
 log = logging.getLogger(__name__)
@@ -34,7 +34,8 @@ def sweep_stuck_articles() -> list[int]:
       article with a live lease is never touched, however long it runs: its worker is alive (the
       task time limit bounds it).
     - A queued, due article whose message could not be sent (the broker was down) or was sent over
-      ``DIGEST_STUCK_AFTER`` seconds ago and never arrived (a lost message) is sent again.
+      ``DIGEST_STUCK_AFTER`` seconds ago and never arrived (a lost message) is sent again; an import's
+      article that its job has not sent yet is left to the job's feed.
     """
     if not _take_lock(SWEEP_LOCK, seconds=max(settings.DIGEST_SWEEP_INTERVAL, settings.DIGEST_LEASE_SECONDS)):
         log.info("Another sweep is running; this one does nothing")
@@ -68,6 +69,8 @@ def _sweep() -> list[int]:
     unsent = list(
         Article.objects.filter(status=Status.QUEUED)
         .filter(Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now))
+        # An import's articles that its feed has not sent yet wait their turn (reader.pipeline.importing).
+        .exclude(enqueued_at__isnull=True, import_job__state__in=ImportJob.ACTIVE_STATES)
         # Sent but never arrived: it was due (sent, or its retry time came) long ago.
         .filter(
             Q(enqueued_at__isnull=True)

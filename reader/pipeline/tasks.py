@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import logging
 import random
+from typing import Any
 
 from billiard.exceptions import TimeLimitExceeded
 from celery import Task, current_app, shared_task
@@ -22,8 +23,8 @@ from django.conf import settings
 from django.db import close_old_connections, connection, transaction
 from django.utils import timezone
 
-from reader.models import Article
-from reader.pipeline import steps, sweep
+from reader.models import Article, ImportJob
+from reader.pipeline import importing, steps, sweep
 from reader.pipeline.politeness import HostLimiter, HostLimits, redis_client
 from reader.services.access import clear_expired_tokens as clear_expired_api_tokens
 from reader.services.organize import purge_deleted
@@ -58,7 +59,8 @@ def process_article(self: Task, article_id: int) -> None:
             after = steps.fetch_article(article_id, limiter=_limiter())
     except steps.DATABASE_ERRORS:
         after = _database_unavailable(steps.FETCH, article_id)
-    _send_next(article_id, after)
+    # A link waiting for its site's turn goes back to the queue it came from (an import's stays behind pastes).
+    _send_next(article_id, after, queue=(self.request.delivery_info or {}).get("routing_key"))
 
 
 @shared_task(name="reader.tasks.extract_article", base=PipelineTask, ignore_result=True)
@@ -73,12 +75,15 @@ def extract_article(article_id: int) -> None:
 
 @shared_task(name="reader.tasks.sweep_articles", ignore_result=True)
 def sweep_articles() -> int:
-    """Requeue articles left pending by a lost message or a dead worker, and purge articles
-    deleted longer than ``DIGEST_PURGE_DELETED_AFTER`` ago (run by Celery beat). Returns how many
-    were requeued."""
+    """Requeue articles left pending by a lost message or a dead worker, start again the imports whose
+    chain of messages died, and purge articles deleted longer than ``DIGEST_PURGE_DELETED_AFTER`` ago
+    (run by Celery beat). Returns how many articles were requeued."""
     purge_deleted()
     ids = sweep.sweep_stuck_articles()
     enqueue(ids)
+    for job_id, state in importing.stalled_jobs():
+        task = feed_import if state == ImportJob.State.QUEUEING else import_library
+        _send(task, (job_id, importing.new_token()), None)
     return len(ids)
 
 
@@ -86,6 +91,46 @@ def sweep_articles() -> int:
 def clear_expired_tokens() -> None:
     """Delete the API's expired access and refresh tokens (run daily by Celery beat)."""
     clear_expired_api_tokens()
+
+
+# Seconds one run of an import's reading takes at most before it hands on to the next message, well
+# inside the task time limits.
+IMPORT_RUN_SECONDS = 30.0
+
+
+@shared_task(name="reader.tasks.import_library", ignore_result=True)
+def import_library(job_id: int, token: str) -> None:
+    """Read and store the next part of an import file (about ``IMPORT_RUN_SECONDS``), then send the
+    next part, or start feeding its articles to the fetch worker. Safe to run twice: a run whose
+    ``token`` does not hold the job does nothing."""
+    seconds = min(IMPORT_RUN_SECONDS, float(settings.DIGEST_TASK_SOFT_TIME_LIMIT) / 4)
+    if importing.read_import(job_id, token=token, seconds=seconds):
+        _send(import_library, (job_id, token), None)
+    else:
+        _send(feed_import, (job_id, token), None)
+
+
+@shared_task(name="reader.tasks.feed_import", ignore_result=True)
+def feed_import(job_id: int, token: str) -> None:
+    """Send the next window of an import's articles to ``DIGEST_IMPORT_QUEUE`` and look again in a
+    moment, until all are sent (``importing.feed``)."""
+    ids, again = importing.feed(job_id, token=token)
+    enqueue(ids, queue=import_queue())
+    if again is not None:
+        _send(feed_import, (job_id, token), again)
+
+
+def import_queue() -> str:
+    """The queue imported articles are fetched from: ``DIGEST_IMPORT_QUEUE`` (tests and the benchmark
+    send to queues of their own, ``config.celery.sending_to``)."""
+    return current_app.conf.get("digest_import_queue") or settings.DIGEST_IMPORT_QUEUE
+
+
+def start_import(job_id: int, token: str, *, reading: bool = True) -> None:
+    """After the current transaction commits, send the job's first message: its reading, or (once read
+    in the foreground, ``reading`` False) its feed. A broker that is down leaves it to the sweep."""
+    task = import_library if reading else feed_import
+    transaction.on_commit(lambda: _send(task, (job_id, token), None))
 
 
 @shared_task(name="summaries.tasks.summarize_variant", ignore_result=True)
@@ -101,13 +146,13 @@ def _database_unavailable(step: str, article_id: int) -> steps.Next:
     return steps.Next(step, DATABASE_RETRY_DELAY)
 
 
-def _send_next(article_id: int, after: steps.Next | None) -> None:
-    """Send the message a step asked for: the CPU step, or the fetch step again later."""
+def _send_next(article_id: int, after: steps.Next | None, queue: str | None = None) -> None:
+    """Send the message a step asked for: the CPU step, or the fetch step again later (on ``queue``)."""
     if after is None:
         return
     countdown = after.delay or None
     if after.step == steps.FETCH:
-        enqueue([article_id], countdown=countdown)
+        enqueue([article_id], countdown=countdown, queue=queue)
     elif not _send(extract_article, (article_id,), countdown) and not after.delay:
         steps.hand_off_not_sent(article_id)
 
@@ -130,8 +175,11 @@ def _limiter() -> HostLimiter:
     return limiter
 
 
-def enqueue(article_ids: list[int], *, countdown: float | None = None, unsent: list[int] | None = None) -> None:
-    """Send one ``process_article`` task per id, after the current transaction commits.
+def enqueue(
+    article_ids: list[int], *, countdown: float | None = None, unsent: list[int] | None = None, queue: str | None = None
+) -> None:
+    """Send one ``process_article`` task per id, after the current transaction commits, on ``queue``
+    (None: its route, ``DIGEST_FETCH_QUEUE``; imports use ``DIGEST_IMPORT_QUEUE``).
 
     A broker that is down must not hold up a request nor lose a save: the rows are already in the
     database, so one short attempt is made (a connection timeout of about a second, no retries),
@@ -140,13 +188,13 @@ def enqueue(article_ids: list[int], *, countdown: float | None = None, unsent: l
     """
     ids = list(article_ids)
     if ids:
-        transaction.on_commit(lambda: _send_all(ids, countdown, unsent))
+        transaction.on_commit(lambda: _send_all(ids, countdown, unsent, queue))
 
 
-def _send_all(ids: list[int], countdown: float | None, unsent: list[int] | None) -> None:
+def _send_all(ids: list[int], countdown: float | None, unsent: list[int] | None, queue: str | None = None) -> None:
     failed: list[int] = []
     for position, article_id in enumerate(ids):
-        if not _send(process_article, (article_id,), countdown):
+        if not _send(process_article, (article_id,), countdown, queue):
             failed = ids[position:]
             break
     sent = ids[: len(ids) - len(failed)]
@@ -165,16 +213,18 @@ def enqueue_summary(summary_id: int) -> None:
     transaction.on_commit(lambda: _send(summarize_variant, (summary_id,), None))
 
 
-def _send(task: Task, args: tuple, countdown: float | None) -> bool:
+def _send(task: Task, args: tuple, countdown: float | None, queue: str | None = None) -> bool:
+    options: dict[str, Any] = {"queue": queue} if queue else {}  # else: the task's route
     # Not Celery's apply_async_on_commit: a broker error there would escape into the request that
     # committed (an HTTP 500 after the save succeeded). Here it is logged and the row waits.
     try:
         if countdown:
             # Stretched a little (never shortened: the article is not due before it) to spread messages
             # that would otherwise come back together, such as links to one busy site.
-            task.apply_async(args, countdown=countdown + random.uniform(0, min(countdown * 0.1, 1.0)), retry=False)
+            stretch = random.uniform(0, min(countdown * 0.1, 1.0))
+            task.apply_async(args, countdown=countdown + stretch, retry=False, **options)
         else:
-            task.apply_async(args, retry=False)
+            task.apply_async(args, retry=False, **options)
     except Exception:  # kombu raises many kinds of OperationalError; the row is safe either way
         log.exception("Could not enqueue %s%r; the sweep will send it", task.name, args)
         return False

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from django import template
+from django.utils.safestring import SafeString, mark_safe
 
+from reader import rendering
 from reader.rendering import Paragraph, Segment, paragraphs_with_marks
 
 register = template.Library()
@@ -34,3 +36,10 @@ def _unpadded(segments: list[Segment]) -> list[Segment]:
         out += [Segment(inner, segment.sentence)] if inner else []
         out += [Segment(after)] if after else []
     return out
+
+
+@register.filter
+def notes_html(notes: str) -> SafeString:
+    """A person's notes and highlights (Markdown) as HTML: any HTML written in them is escaped and
+    unsafe link schemes refused (``reader.rendering.notes_html``), so the result is safe to insert."""
+    return mark_safe(rendering.notes_html(notes or ""))  # noqa: S308 - escaped by markdown-it (html off)

@@ -11,7 +11,7 @@ from django.shortcuts import redirect
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from reader import selectors
+from reader import api_selectors
 from reader.api.bookmarklet import bookmarklet_code
 from reader.models import PersonalToken
 from reader.services import access
@@ -28,19 +28,19 @@ def apps_context(request: AuthedRequest) -> dict:
     user = request.user
     origin = request.build_absolute_uri("/").rstrip("/")
     context: dict = {
-        "api_clients": selectors.api_clients_of(user),
+        "api_clients": api_selectors.api_clients_of(user),
         "new_client": request.session.pop(NEW_CLIENT_KEY, None),
         "api_base": origin,
         "feeds": None,
         "bookmarklet": None,
     }
-    feed = selectors.personal_token(user, PersonalToken.Kind.FEEDS)
+    feed = api_selectors.personal_token(user, PersonalToken.Kind.FEEDS)
     if feed is not None:
         context["feeds"] = {
             "unread": request.build_absolute_uri(reverse("feed-atom", args=[feed.token])),
             "opds": request.build_absolute_uri(reverse("opds-root", args=[feed.token])),
         }
-    save = selectors.personal_token(user, PersonalToken.Kind.SAVE)
+    save = api_selectors.personal_token(user, PersonalToken.Kind.SAVE)
     if save is not None:
         context["bookmarklet"] = {
             "plain": bookmarklet_code(origin, save.token, capture=False),
@@ -51,7 +51,7 @@ def apps_context(request: AuthedRequest) -> dict:
 
 def feed_link(request: AuthedRequest, query: str) -> str:
     """The address of the Atom feed of the list with query string ``query`` ("" when feeds are off)."""
-    feed = selectors.personal_token(request.user, PersonalToken.Kind.FEEDS)
+    feed = api_selectors.personal_token(request.user, PersonalToken.Kind.FEEDS)
     if feed is None:
         return ""
     return request.build_absolute_uri(reverse("feed-atom", args=[feed.token])) + (f"?{query}" if query else "")

@@ -21,6 +21,9 @@ from summaries.models import Summary
 # Characters that start a Markdown block at the beginning of a line; such a line of text gets a
 # backslash so it stays a paragraph.
 _MARKDOWN_START = re.compile(r"^(\s*)([#>+=|`~]|[-*_](?=\s|$)|\d{1,9}(?=[.)]))")
+# libyaml's emitter when PyYAML was built with it (the wheels are): the pure-Python one took most of
+# a Markdown export's time.
+_DUMPER = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
 _SLUG_DROP = re.compile(r"[^\w\s-]")
 _SLUG_SPACE = re.compile(r"[\s_-]+")
 
@@ -89,7 +92,7 @@ def article_markdown(article: Article) -> str:
     level-1 heading, the summary as a list of its sentences under "Summary", the text (its headings as
     level-2 headings, its lists as lists, every other line a paragraph, Markdown characters at the
     start of a line escaped), then the person's notes and highlights as they are (Markdown)."""
-    head = yaml.safe_dump(front_matter(article), allow_unicode=True, sort_keys=False, width=1000)
+    head = yaml.dump(front_matter(article), Dumper=_DUMPER, allow_unicode=True, sort_keys=False, width=1000)
     parts = [f"---\n{head}---", f"# {_markdown_line(article.display_title)}"]
     sentences = summary_sentences(article)
     if sentences:
