@@ -320,7 +320,8 @@ DIGEST_LEASE_SECONDS = env.float("DIGEST_LEASE_SECONDS", default=30.0)  # second
 # hard limit the worker process is killed and the article fails the same way.
 DIGEST_TASK_SOFT_TIME_LIMIT = env.float("DIGEST_TASK_SOFT_TIME_LIMIT", default=120.0)  # seconds
 DIGEST_TASK_TIME_LIMIT = env.float("DIGEST_TASK_TIME_LIMIT", default=150.0)  # seconds
-DIGEST_SWEEP_INTERVAL = env.float("DIGEST_SWEEP_INTERVAL", default=60.0)  # seconds
+# With the 30 s lease, a dead worker's article is taken over within 30 + 20 s.
+DIGEST_SWEEP_INTERVAL = env.float("DIGEST_SWEEP_INTERVAL", default=20.0)  # seconds
 DIGEST_POLL_INTERVAL = env.float("DIGEST_POLL_INTERVAL", default=2.0)  # seconds, list page
 DIGEST_PAGE_SIZE = env.int("DIGEST_PAGE_SIZE", default=30)
 # One paste: at most this many links (more are named and left in the box) and characters (a

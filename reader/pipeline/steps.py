@@ -292,11 +292,15 @@ def _heartbeat(article_id: int) -> Iterator[None]:
     def renew() -> None:
         try:
             while not stop.wait(seconds / 3):
-                Article.objects.filter(pk=article_id, status__in=Article.RUNNING_STATUSES, next_attempt_at=None).update(
-                    lease_expires_at=timezone.now() + timedelta(seconds=seconds)
-                )
-        except DATABASE_ERRORS:
-            log.warning("Could not renew the lease of article %s", article_id, exc_info=True)
+                try:
+                    Article.objects.filter(
+                        pk=article_id, status__in=Article.RUNNING_STATUSES, next_attempt_at=None
+                    ).update(lease_expires_at=timezone.now() + timedelta(seconds=seconds))
+                except DATABASE_ERRORS:
+                    # A database restart: the next beat reconnects. Giving up would let the lease lapse
+                    # under a live worker, and the sweep would hand its article to a second one.
+                    log.warning("Could not renew the lease of article %s; trying again", article_id, exc_info=True)
+                    connections.close_all()
         finally:
             connections.close_all()
 
@@ -311,7 +315,7 @@ def _heartbeat(article_id: int) -> Iterator[None]:
 
 def hand_off_not_sent(article_id: int) -> None:
     """The CPU message for a handed-off article could not be sent (the broker is down): let its
-    hand-off lapse now, so the next sweep queues it again instead of waiting ``DIGEST_STUCK_AFTER``."""
+    hand-off lapse now, so the next sweep sends it again instead of waiting ``DIGEST_STUCK_AFTER``."""
     Article.objects.filter(pk=article_id, status=Status.EXTRACTING, next_attempt_at__isnull=False).update(
         lease_expires_at=timezone.now()
     )

@@ -16,11 +16,13 @@ from __future__ import annotations
 import logging
 import random
 
+import redis
 from billiard.exceptions import TimeLimitExceeded
 from celery import Task, current_app, shared_task
 from django.conf import settings
 from django.db import close_old_connections, connection, transaction
 from django.utils import timezone
+from kombu.transport.redis import Channel as RedisChannel
 
 from reader.models import Article
 from reader.pipeline import steps, sweep
@@ -33,6 +35,8 @@ log = logging.getLogger(__name__)
 DATABASE_RETRY_DELAY = 10.0
 # Seconds a politeness slot outlives the longest fetch, so that only a dead worker's slot lapses.
 SLOT_MARGIN = 10.0
+# A key the sweep keeps in the broker's Redis: gone means the broker lost its messages.
+BROKER_MARKER = "digest:broker-marker"
 
 
 class PipelineTask(Task):
@@ -72,13 +76,50 @@ def extract_article(article_id: int) -> None:
 
 @shared_task(name="reader.tasks.sweep_articles", ignore_result=True)
 def sweep_articles() -> int:
-    """Requeue articles left pending by a lost message or a dead worker, and purge articles
-    deleted longer than ``DIGEST_PURGE_DELETED_AFTER`` ago (run by Celery beat). Returns how many
-    were requeued."""
+    """Send again the messages of articles left pending by a lost message or a dead worker, and purge
+    articles deleted longer than ``DIGEST_PURGE_DELETED_AFTER`` ago (run by Celery beat). Returns how
+    many messages were sent again."""
     purge_deleted()
-    ids = sweep.sweep_stuck_articles()
-    enqueue(ids)
-    return len(ids)
+    resend = sweep.sweep_stuck_articles(_broker_view())
+    enqueue(resend.fetch)
+    for article_id in resend.extract:
+        if not _send(extract_article, (article_id,), None):
+            steps.hand_off_not_sent(article_id)
+    return len(resend.fetch) + len(resend.extract)
+
+
+def _broker_view() -> sweep.BrokerView:
+    """What the broker holds, for the sweep: whether it lost its messages since the last look (the
+    marker ``BROKER_MARKER`` is gone: Redis restarted without persistence, or was flushed; also true
+    on the very first sweep, when sending again costs nothing), and whether each queue is empty.
+    A broker that cannot be asked gives the view that knows nothing."""
+    url = str(current_app.conf.broker_url or "").split(";")[0]
+    client = redis_client(url)
+    try:
+        lost = bool(client.set(BROKER_MARKER, timezone.now().isoformat(), nx=True))
+        with client.pipeline(transaction=False) as pipe:
+            for queue in (settings.DIGEST_FETCH_QUEUE, settings.DIGEST_QUEUE):
+                for key in _queue_keys(queue):
+                    pipe.llen(key)
+            lengths = pipe.execute()
+    except redis.RedisError:
+        log.warning("Could not look at the broker's queues before the sweep", exc_info=True)
+        return sweep.BrokerView()
+    finally:
+        client.close()
+    per_queue = len(lengths) // 2
+    fetch_waiting, cpu_waiting = sum(lengths[:per_queue]), sum(lengths[per_queue:])
+    if settings.DIGEST_FETCH_QUEUE == settings.DIGEST_QUEUE:
+        fetch_waiting = cpu_waiting = fetch_waiting + cpu_waiting
+    if lost:
+        log.warning("The broker lost its messages (restarted empty or flushed); pending articles are sent again")
+    return sweep.BrokerView(lost=lost, fetch_queue_empty=fetch_waiting == 0, cpu_queue_empty=cpu_waiting == 0)
+
+
+def _queue_keys(queue: str) -> list[str]:
+    """The Redis lists kombu keeps one queue in: the queue's name, and one list per message priority
+    step after the first (as kombu's Redis transport names them)."""
+    return [queue] + [f"{queue}{RedisChannel.sep}{step}" for step in RedisChannel.priority_steps[1:]]
 
 
 @shared_task(name="summaries.tasks.summarize_variant", ignore_result=True)
