@@ -9,7 +9,7 @@ DEV_STAMP := $(VENV)/.installed-dev-$(shell cat requirements.txt requirements-no
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install install-dev run serve test lint screenshots bench-extraction bench-summarization bench-pipeline bench-web bench-limits clean
+.PHONY: install install-dev run serve test lint screenshots bench-extraction bench-summarization bench-pipeline bench-web bench-limits bench-readers clean
 
 $(STAMP): requirements.txt requirements-nodeps.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -77,6 +77,10 @@ bench-pipeline: install-dev
 
 bench-web: install-dev
 	SECRET_KEY=bench $(BIN)/python -m bench.web
+
+# 20 readers on the production server's list page, with the workers idle and then busy.
+bench-readers: install-dev
+	$(BIN)/python -m bench.readers
 
 # The summarizer on the longest texts it can be given (one 50,000-word line, the caps); no Django.
 bench-limits: install-dev

@@ -185,14 +185,14 @@ CSRF_COOKIE_SECURE = env.bool("CSRF_COOKIE_SECURE", default=not DEBUG or DIGEST_
 # --- Content-Security-Policy (django-csp) ---------------------------------------------------
 # Pages show text from other sites, so nothing but our own files may run or style a page: no inline
 # script or style (templates use data- attributes and static/css, the htmx config in base.html turns
-# off htmx's injected <style>). Lead images are shown from the article's own site, any http(s) one.
+# off htmx's injected <style>). Lead images are Digest's own copies (/articles/<id>/image), never the publisher's.
 # With DEBUG the policy is only reported (browser console): Django's debug pages use inline styles.
 _CSP = {
     "DIRECTIVES": {
         "default-src": [NONE],
         "script-src": [SELF],
         "style-src": [SELF],
-        "img-src": [SELF, "https:", "http:"],
+        "img-src": [SELF],
         "connect-src": [SELF],
         "form-action": [SELF],
         "frame-ancestors": [NONE],
@@ -271,7 +271,10 @@ DIGEST_FETCH_CONCURRENCY = env.int("DIGEST_FETCH_CONCURRENCY", default=16)
 DIGEST_FETCH_PER_HOST = env.int("DIGEST_FETCH_PER_HOST", default=2)
 DIGEST_FETCH_HOST_INTERVAL = env.float("DIGEST_FETCH_HOST_INTERVAL", default=1.0)  # seconds
 CELERY_TASK_DEFAULT_QUEUE = DIGEST_QUEUE
-CELERY_TASK_ROUTES = {"reader.tasks.process_article": {"queue": DIGEST_FETCH_QUEUE}}
+CELERY_TASK_ROUTES = {
+    "reader.tasks.process_article": {"queue": DIGEST_FETCH_QUEUE},
+    "reader.tasks.fetch_lead_image": {"queue": DIGEST_FETCH_QUEUE},
+}
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
@@ -293,6 +296,9 @@ DIGEST_FETCH_READ_TIMEOUT = env.float("DIGEST_FETCH_READ_TIMEOUT", default=10.0)
 DIGEST_FETCH_TOTAL_TIMEOUT = env.float("DIGEST_FETCH_TOTAL_TIMEOUT", default=30.0)  # seconds
 DIGEST_FETCH_MAX_BYTES = env.int("DIGEST_FETCH_MAX_BYTES", default=10 * 1024 * 1024)  # bytes
 DIGEST_FETCH_MAX_REDIRECTS = env.int("DIGEST_FETCH_MAX_REDIRECTS", default=5)
+# Lead images are downloaded by the fetch worker and served by Digest (never hot-linked), up to this size.
+DIGEST_LEAD_IMAGES = env.bool("DIGEST_LEAD_IMAGES", default=True)
+DIGEST_IMAGE_MAX_BYTES = env.int("DIGEST_IMAGE_MAX_BYTES", default=5 * 1024 * 1024)  # bytes
 # CA certificates for HTTPS (a PEM file); empty: certifi's bundle.
 DIGEST_FETCH_CA_BUNDLE = env.str("DIGEST_FETCH_CA_BUNDLE", default="") or None
 

@@ -11,6 +11,7 @@ urlpatterns = [
     path("articles/bulk/", actions.bulk_action, name="article-bulk"),
     path("articles/<int:article_id>/", articles.article_detail, name="article-detail"),
     path("articles/<int:article_id>/retry/", articles.retry_article, name="article-retry"),
+    path("articles/<int:article_id>/image", articles.lead_image, name="article-image"),
     path("articles/<int:article_id>/<slug:action>/", actions.article_action, name="article-action"),
     path("preferences/", preferences.preferences, name="preferences"),
     path("preferences/reader/", preferences.reader_look, name="reader-look"),

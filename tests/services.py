@@ -100,11 +100,14 @@ class PrivatePostgres:
     Run as root, the cluster belongs to the ``postgres`` system user (initdb refuses root).
     """
 
-    def __init__(self, hosts: Sequence[str] = ("127.0.0.1",), port: int | None = None):
+    def __init__(self, hosts: Sequence[str] = ("127.0.0.1",), clients: Sequence[str] = (), port: int | None = None):
+        """``hosts``: the addresses it listens on; ``clients``: networks (CIDR) besides those addresses
+        themselves whose connections it trusts (initdb trusts only the loopback)."""
         binaries = postgres_bin()
         if binaries is None:
             raise RuntimeError("no PostgreSQL server binaries under /usr/lib/postgresql/*/bin")
         self.bin, self.hosts, self.port = binaries, list(hosts), port or free_port()
+        self.clients = [f"{host}/32" for host in hosts if ":" not in host] + list(clients)
         self.folder = Path(tempfile.mkdtemp(prefix="digest-pg-"))
         self.data, self.log = self.folder / "data", self.folder / "postgres.log"
         self._as_user: list[str] = []
@@ -118,6 +121,8 @@ class PrivatePostgres:
 
     def init(self) -> PrivatePostgres:
         self._run(str(self.bin / "initdb"), "-D", str(self.data), "-U", "postgres", "-A", "trust", "--no-sync")
+        with open(self.data / "pg_hba.conf", "a") as hba:
+            hba.writelines(f"host all all {network} trust\n" for network in self.clients)
         return self
 
     def start(self) -> None:
@@ -341,6 +346,7 @@ def digest_env(database_url: str, redis_url: str, **extra: str) -> dict[str, str
         ALLOWED_HOSTS="127.0.0.1,localhost",
         LOG_LEVEL="INFO",
         PYTHONUNBUFFERED="1",
+        DIGEST_LEAD_IMAGES="0",  # the sample pages' images are on made-up hosts, never looked up
     )
     env.update(extra)
     return env

@@ -122,6 +122,17 @@ def _queue_keys(queue: str) -> list[str]:
     return [queue] + [f"{queue}{RedisChannel.sep}{step}" for step in RedisChannel.priority_steps[1:]]
 
 
+@shared_task(name="reader.tasks.fetch_lead_image", ignore_result=True)
+def fetch_lead_image(article_id: int) -> None:
+    """Download a ready article's lead image (by id), on the fetch queue. Safe to run twice."""
+    try:
+        steps.fetch_lead_image(article_id)
+    except steps.DATABASE_ERRORS:
+        # Only a picture: not worth a retry loop (the article is ready either way).
+        log.warning("Database unavailable while keeping the lead image of article %s", article_id, exc_info=True)
+        close_old_connections()
+
+
 @shared_task(name="summaries.tasks.summarize_variant", ignore_result=True)
 def summarize_variant(summary_id: int) -> None:
     """Compute one pending ``Summary`` row (by id). Safe to run twice or for a missing row."""
@@ -136,11 +147,13 @@ def _database_unavailable(step: str, article_id: int) -> steps.Next:
 
 
 def _send_next(article_id: int, after: steps.Next | None) -> None:
-    """Send the message a step asked for: the CPU step, or the fetch step again later."""
+    """Send the message a step asked for: the CPU step, the fetch step again later, or the image step."""
     if after is None:
         return
     countdown = after.delay or None
-    if after.step == steps.FETCH:
+    if after.step == steps.IMAGE:
+        _send(fetch_lead_image, (article_id,), None)
+    elif after.step == steps.FETCH:
         enqueue([article_id], countdown=countdown)
     elif not _send(extract_article, (article_id,), countdown) and not after.delay:
         steps.hand_off_not_sent(article_id)
