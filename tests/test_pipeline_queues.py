@@ -280,7 +280,7 @@ from config.celery import _prepare, app
 app.loader.import_default_modules()  # what a worker imports: the tasks and everything they import
 queues = types.SimpleNamespace(consume_from=dict.fromkeys(sys.argv[1].split(",")))
 _prepare(sender=types.SimpleNamespace(app=types.SimpleNamespace(amqp=types.SimpleNamespace(queues=queues))))
-heavy = ("trafilatura", "newspaper", "readability", "sumy", "numpy", "py3langid", "jieba")
+heavy = ("trafilatura", "newspaper", "readability", "sumy", "numpy", "pycld2", "jieba")
 print(" ".join(m for m in heavy if m in sys.modules))
 """
 
@@ -292,7 +292,7 @@ print(" ".join(m for m in heavy if m in sys.modules))
         ("DIGEST_FETCH_QUEUE", ""),
         # The CPU worker's main process, before its pool forks: what every article needs, loaded once;
         # jieba's dictionary only in the self-check's own process.
-        ("DIGEST_QUEUE", "trafilatura newspaper readability sumy numpy py3langid"),
+        ("DIGEST_QUEUE", "trafilatura newspaper readability sumy numpy pycld2"),
     ],
 )
 def test_what_each_worker_loads_before_its_first_task(queue, loaded):
