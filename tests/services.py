@@ -25,18 +25,24 @@ import time
 import urllib.error
 import urllib.parse
 import urllib.request
+import uuid
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import psycopg
 import redis
+from django.test import override_settings
 
 from config.broker import redis_server_executable
-from config.celery import cpu_worker_command, fetch_worker_command
+from config.celery import cpu_worker_command, fetch_worker_command, sending_to
+from tests.sample_pages import FERRY, FESTIVAL, LIBRARY
 
 REPO = Path(__file__).resolve().parent.parent
 SECRET = "fault-test-secret-" + "x" * 40
+SAMPLE_PAGES = [FERRY, FESTIVAL, LIBRARY]
+# The first user of a private deployment (``private_deployment``), who signs in through the web process.
+READER, READER_PASSWORD = "reader", "a-long-test-password-1"
 
 
 def free_port(host: str = "127.0.0.1") -> int:
@@ -439,3 +445,69 @@ class WebClient:
 class _NoRedirect(urllib.request.HTTPRedirectHandler):
     def redirect_request(self, req, fp, code, msg, headers, newurl):
         return None
+
+
+def private_deployment(
+    stack: contextlib.ExitStack,
+    log_dir: Path,
+    *,
+    sites: Sequence[str],
+    sites_port: int,
+    host: str = "127.0.0.1",
+    clients: Sequence[str] = (),
+) -> tuple[PrivatePostgres, PrivateRedis, str, dict[str, str]]:
+    """A private PostgreSQL cluster and redis-server listening on ``host`` (their end is on ``stack``),
+    a migrated database with ``READER`` in it, and the environment of a Digest process on them whose
+    ``sites`` resolve to ``host`` and may be fetched on ``sites_port``. ``clients``: more networks
+    PostgreSQL trusts. Returns (postgres, redis, database URL, environment)."""
+    postgres = PrivatePostgres(hosts=[host], clients=clients)
+    stack.callback(postgres.destroy)
+    postgres.init().start()
+    redis_server = PrivateRedis(host=host)
+    stack.callback(redis_server.destroy)
+    redis_server.start()
+    database_url = postgres.create_database("digest")
+    env = digest_env(
+        database_url,
+        redis_server.url(),
+        DIGEST_PRIVATE_NETWORKS_ALLOWED=f"{host}:{sites_port}",
+        DIGEST_RESOLVE=",".join(f"{site}={host}" for site in sites),
+        DIGEST_ADMIN_USER=READER,
+        DIGEST_ADMIN_PASSWORD=READER_PASSWORD,
+        DIGEST_DATA_DIR=str(log_dir / "var"),
+    )
+    manage(env, "migrate", "--noinput")
+    manage(env, "ensure_admin")
+    return postgres, redis_server, database_url, env
+
+
+@contextlib.contextmanager
+def default_workers(
+    broker_url: str, database_url: str, log_dir: Path, hosts: Sequence[str] = ()
+) -> Iterator[list[Process]]:
+    """The fetch worker and the CPU worker (no beat) with their default pools and limits, on queues of
+    their own, fetching sites on 127.0.0.1 (``hosts`` resolve there); within the block this process
+    sends its messages to those queues."""
+    queue = f"digest-e2e-{uuid.uuid4().hex[:8]}"
+    fetch_queue = f"{queue}-fetch"
+    extra = {"DIGEST_RESOLVE": ",".join(f"{h}=127.0.0.1" for h in hosts)} if hosts else {}
+    env = digest_env(
+        database_url,
+        broker_url,
+        DIGEST_QUEUE=queue,
+        DIGEST_FETCH_QUEUE=fetch_queue,
+        DIGEST_PRIVATE_NETWORKS_ALLOWED="127.0.0.1",
+        **extra,
+    )
+    with override_settings(DIGEST_QUEUE=queue, DIGEST_FETCH_QUEUE=fetch_queue):
+        workers = [fetch_process(env, log_dir), cpu_process(env, log_dir, beat=False)]
+    try:
+        for worker in workers:
+            worker.start()
+        for worker in workers:
+            worker.wait_ready()
+        with sending_to(queue, fetch_queue):
+            yield workers
+    finally:
+        for worker in workers:
+            worker.stop()

@@ -28,18 +28,19 @@ import psycopg
 import pytest
 
 from tests.httpserver import HTTPTestServer
-from tests.sample_pages import FERRY, FESTIVAL, LIBRARY
 from tests.services import (
+    READER,
+    READER_PASSWORD,
+    SAMPLE_PAGES,
     PrivatePostgres,
     PrivateRedis,
     Process,
     WebClient,
     cpu_process,
-    digest_env,
     fetch_process,
     free_port,
-    manage,
     postgres_bin,
+    private_deployment,
     wait_until,
     web_process,
 )
@@ -48,8 +49,6 @@ pytestmark = [pytest.mark.e2e, pytest.mark.slow, pytest.mark.servers]
 
 ARTICLES = 50
 SITES = [f"news-{n}.fault.test" for n in range(25)]
-PAGES = [FERRY, FESTIVAL, LIBRARY]
-USER, PASSWORD = "reader", "a-long-test-password-1"
 # Generous: every run ends in about a minute; this only stops a wedged one.
 FINAL_WITHIN = 300.0
 
@@ -75,25 +74,10 @@ def deployment(tmp_path_factory) -> Iterator[Deployment]:
         pytest.skip("no PostgreSQL server binaries (/usr/lib/postgresql/*/bin/initdb) for a private cluster")
     log_dir = tmp_path_factory.mktemp("faults")
     with contextlib.ExitStack() as stack:
-        postgres = PrivatePostgres()
-        stack.callback(postgres.destroy)
-        postgres.init().start()
-        redis_server = PrivateRedis()
-        stack.callback(redis_server.destroy)
-        redis_server.start()
         pages = stack.enter_context(HTTPTestServer())
-        database_url = postgres.create_database("digest")
-        env = digest_env(
-            database_url,
-            redis_server.url(),
-            DIGEST_PRIVATE_NETWORKS_ALLOWED=f"127.0.0.1:{pages.port}",
-            DIGEST_RESOLVE=",".join(f"{site}=127.0.0.1" for site in SITES),
-            DIGEST_ADMIN_USER=USER,
-            DIGEST_ADMIN_PASSWORD=PASSWORD,
-            DIGEST_DATA_DIR=str(log_dir / "var"),
+        postgres, redis_server, database_url, env = private_deployment(
+            stack, log_dir, sites=SITES, sites_port=pages.port
         )
-        manage(env, "migrate", "--noinput")
-        manage(env, "ensure_admin")
         port = free_port()
         web, fetch, cpu = web_process(env, log_dir, port), fetch_process(env, log_dir), cpu_process(env, log_dir)
         for process in (web, fetch, cpu):
@@ -118,7 +102,7 @@ class Readers:
     def __init__(self, base_url: str, tag: str, pages: HTTPTestServer):
         self.clients = [WebClient(base_url) for _ in range(3)]
         for client in self.clients:
-            client.sign_in(USER, PASSWORD)
+            client.sign_in(READER, READER_PASSWORD)
         self.tag, self.pages, self.pasted = tag, pages, 0
         self.stopping, self.stop_pasting = threading.Event(), threading.Event()
         self.threads = [threading.Thread(target=self._read, args=(c,), daemon=True) for c in self.clients[:2]] + [
@@ -155,7 +139,7 @@ class Readers:
 
 
 def _page_url(pages: HTTPTestServer, name: str, n: int) -> str:
-    page = PAGES[n % len(PAGES)]
+    page = SAMPLE_PAGES[n % len(SAMPLE_PAGES)]
     delay = random.Random(name).uniform(1.0, 3.0)
     return pages.add(
         f"/{name}{page.path}",

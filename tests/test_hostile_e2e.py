@@ -13,21 +13,17 @@ from __future__ import annotations
 
 import random
 import time
-import uuid
 
 import pytest
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.test import override_settings
 
-from config.celery import sending_to
 from reader.models import Article
 from reader.pipeline.saving import save_urls
 from tests.conftest import database_url_for_worker
 from tests.httpserver import HTTPTestServer
 from tests.pdfs import one_line_pdf, shared_stream_pdf
-from tests.sample_pages import FERRY, FESTIVAL, LIBRARY
-from tests.services import cpu_process, digest_env, fetch_process
+from tests.services import SAMPLE_PAGES, default_workers
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 
@@ -53,34 +49,14 @@ def one_paragraph_page(size: int = 9_000_000) -> bytes:
 
 
 @pytest.fixture
-def default_workers(broker, django_db_blocker, tmp_path):
-    queue = f"digest-hostile-{uuid.uuid4().hex[:8]}"
-    fetch_queue = f"{queue}-fetch"
+def workers(broker, django_db_blocker, tmp_path):
     with django_db_blocker.unblock():
         url = database_url_for_worker()
-    env = digest_env(
-        url,
-        broker["url"],
-        DIGEST_QUEUE=queue,
-        DIGEST_FETCH_QUEUE=fetch_queue,
-        DIGEST_PRIVATE_NETWORKS_ALLOWED="127.0.0.1",
-        DIGEST_RESOLVE=",".join(f"{host}=127.0.0.1" for host in HOSTS),
-    )
-    with override_settings(DIGEST_QUEUE=queue, DIGEST_FETCH_QUEUE=fetch_queue):
-        workers = [fetch_process(env, tmp_path), cpu_process(env, tmp_path, beat=False)]
-    for worker in workers:
-        worker.start()
-    try:
-        for worker in workers:
-            worker.wait_ready()
-        with sending_to(queue, fetch_queue):
-            yield workers
-    finally:
-        for worker in workers:
-            worker.stop()
+    with default_workers(broker["url"], url, tmp_path, HOSTS) as started:
+        yield started
 
 
-def test_hostile_pages_end_within_the_time_limit_and_hold_up_nobody(default_workers):
+def test_hostile_pages_end_within_the_time_limit_and_hold_up_nobody(workers):
     user = get_user_model().objects.create_user("hostile")
     with HTTPTestServer() as server:
         hostile = {
@@ -90,9 +66,8 @@ def test_hostile_pages_end_within_the_time_limit_and_hold_up_nobody(default_work
                 "/shared.pdf", shared_stream_pdf(), headers={"Content-Type": "application/pdf"}
             ),
         }
-        samples = [FERRY, FESTIVAL, LIBRARY]
         ordinary = [
-            server.add(f"/{n}{samples[n % 3].path}", samples[n % 3].read_bytes(), headers=HTML, host=host)
+            server.add(f"/{n}{SAMPLE_PAGES[n % 3].path}", SAMPLE_PAGES[n % 3].read_bytes(), headers=HTML, host=host)
             for n, host in enumerate(HOSTS)
         ]
         started = time.monotonic()
@@ -108,7 +83,7 @@ def test_hostile_pages_end_within_the_time_limit_and_hold_up_nobody(default_work
                 if status in Article.FINAL_STATUSES and pk not in final_at:
                     final_at[pk] = time.monotonic()
             time.sleep(0.2)
-    logs = "\n".join(w.log() for w in default_workers)
+    logs = "\n".join(w.log() for w in workers)
     articles = {a.pk: a for a in Article.objects.filter(owner=user)}
     lines = []
     for name, pk in hostile_ids.items():

@@ -24,19 +24,18 @@ import psycopg
 import pytest
 
 from tests.httpserver import HTTPTestServer
-from tests.sample_pages import FERRY, FESTIVAL, LIBRARY
 from tests.services import (
+    READER,
+    READER_PASSWORD,
+    SAMPLE_PAGES,
     Netns,
-    PrivatePostgres,
-    PrivateRedis,
     WebClient,
     cpu_process,
-    digest_env,
     fetch_process,
     free_port,
-    manage,
     netns_unavailable,
     postgres_bin,
+    private_deployment,
     wait_until,
     web_process,
 )
@@ -45,8 +44,6 @@ pytestmark = [pytest.mark.e2e, pytest.mark.slow, pytest.mark.servers]
 
 ARTICLES = 50
 SITES = [f"news-{n}.hosts.test" for n in range(25)]
-PAGES = [FERRY, FESTIVAL, LIBRARY]
-USER, PASSWORD = "reader", "a-long-test-password-1"
 
 
 @pytest.fixture(scope="module")
@@ -66,25 +63,10 @@ def test_workers_on_two_hosts_share_the_work_and_one_host_dies_mid_run(namespace
     log_dir = tmp_path
     link = namespace.host_address
     with contextlib.ExitStack() as stack:
-        postgres = PrivatePostgres(hosts=[link], clients=[f"{namespace.address}/32"])
-        stack.callback(postgres.destroy)
-        postgres.init().start()
-        redis_server = PrivateRedis(host=link)
-        stack.callback(redis_server.destroy)
-        redis_server.start()
         sites = stack.enter_context(HTTPTestServer(host=link))
-        database_url = postgres.create_database("digest")
-        env = digest_env(
-            database_url,
-            redis_server.url(),
-            DIGEST_PRIVATE_NETWORKS_ALLOWED=f"{link}:{sites.port}",
-            DIGEST_RESOLVE=",".join(f"{site}={link}" for site in SITES),
-            DIGEST_ADMIN_USER=USER,
-            DIGEST_ADMIN_PASSWORD=PASSWORD,
-            DIGEST_DATA_DIR=str(log_dir / "var"),
+        _, _, database_url, env = private_deployment(
+            stack, log_dir, sites=SITES, sites_port=sites.port, host=link, clients=[f"{namespace.address}/32"]
         )
-        manage(env, "migrate", "--noinput")
-        manage(env, "ensure_admin")
         port = free_port()
         # Host A (this namespace): the web process, a fetch worker and a CPU worker with beat.
         # Host B (its own namespace): a fetch worker and a CPU worker, no beat (exactly one per deployment).
@@ -107,12 +89,12 @@ def test_workers_on_two_hosts_share_the_work_and_one_host_dies_mid_run(namespace
 
         client = WebClient(f"http://127.0.0.1:{port}")
         wait_until(lambda: client.request("/healthz", timeout=3)[0] == 200, 60, "gunicorn")
-        client.sign_in(USER, PASSWORD)
+        client.sign_in(READER, READER_PASSWORD)
         tag = uuid.uuid4().hex[:6]
         urls = [
             sites.add(
-                f"/{tag}-{n}{PAGES[n % 3].path}",
-                PAGES[n % 3].read_bytes(),
+                f"/{tag}-{n}{SAMPLE_PAGES[n % 3].path}",
+                SAMPLE_PAGES[n % 3].read_bytes(),
                 headers={"Content-Type": "text/html; charset=utf-8"},
                 host=SITES[n % len(SITES)],
                 delay_s=1.0 + (n % 5) * 0.5,

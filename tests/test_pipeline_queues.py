@@ -21,7 +21,7 @@ from django.utils import timezone
 from config.celery import app
 from reader.models import Article, FetchedPage
 from reader.pipeline import saving, steps, sweep, tasks
-from reader.pipeline.politeness import Grant
+from reader.pipeline.politeness import Grant, redis_client
 from tests.sample_pages import FERRY
 
 pytestmark = pytest.mark.django_db
@@ -305,3 +305,21 @@ def test_what_each_worker_loads_before_its_first_task(queue, loaded):
     )
     assert done.returncode == 0, done.stderr[-3000:]
     assert done.stdout.strip() == loaded
+
+
+def test_the_sweep_sees_what_the_broker_holds(broker, settings):
+    # The broker fixture points the app at the session's Redis (REDIS_URL, else a private one).
+    client = redis_client(broker["url"])
+    settings.DIGEST_QUEUE, settings.DIGEST_FETCH_QUEUE = f"{broker['queue']}-cpu", f"{broker['queue']}-fetch"
+    client.delete(tasks.BROKER_MARKER)  # as after FLUSHALL or a restart without persistence
+    assert tasks._broker_view() == sweep.BrokerView(lost=True, fetch_queue_empty=True, cpu_queue_empty=True)
+    client.rpush(settings.DIGEST_FETCH_QUEUE, b"a message")
+    try:
+        assert tasks._broker_view() == sweep.BrokerView(lost=False, fetch_queue_empty=False, cpu_queue_empty=True)
+    finally:
+        client.delete(settings.DIGEST_FETCH_QUEUE)
+    app.conf.update(broker_url="redis://127.0.0.1:1/0")  # nothing listens there: the view knows nothing
+    try:
+        assert tasks._broker_view() == sweep.BrokerView()
+    finally:
+        app.conf.update(broker_url=broker["url"])
