@@ -284,7 +284,15 @@ CELERY_TASK_ALWAYS_EAGER = env.bool("DIGEST_TASKS_EAGER", default=False)
 # A publish must not hang a web request when the broker is down: the article row is already
 # saved, one short attempt is made (reader.pipeline.tasks.enqueue), and the sweep sends the rest.
 CELERY_TASK_PUBLISH_RETRY = False
-CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_connect_timeout": 1, "socket_timeout": 5, "visibility_timeout": 3600}
+# max_retries 0: a publish on a broker that is down fails after its one connection attempt (kombu otherwise
+# retried for 6 s, 8 naps, before giving up: that long a paste waited). The workers' own reconnection
+# has its own retries (broker_connection_max_retries).
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "socket_connect_timeout": 1,
+    "socket_timeout": 5,
+    "visibility_timeout": 3600,
+    "max_retries": 0,
+}
 
 # --- Digest ------------------------------------------------------------------------------
 DIGEST_USER_AGENT = env.str(
