@@ -9,7 +9,7 @@ DEV_STAMP := $(VENV)/.installed-dev-$(shell cat requirements.txt requirements-no
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install install-dev run serve test test-fast lint screenshots bench-extraction bench-summarization bench-pipeline bench-web bench-api bench-limits bench-transfer clean
+.PHONY: install install-dev run serve test test-fast lint screenshots bench-extraction bench-summarization bench-pipeline bench-web bench-api bench-limits bench-transfer bench-readers clean
 
 $(STAMP): requirements.txt requirements-nodeps.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -93,6 +93,9 @@ bench-api: install-dev
 # Imports of 10,000 rows, the list page beside one, exports of 100,000 articles (BENCH_ARGS: --help).
 bench-transfer: install-dev
 	$(BIN)/python -m bench.transfer $(BENCH_ARGS)
+# 20 readers on the production server's list page, with the workers idle and then busy.
+bench-readers: install-dev
+	$(BIN)/python -m bench.readers
 
 # The summarizer on the longest texts it can be given (one 50,000-word line, the caps); no Django.
 bench-limits: install-dev

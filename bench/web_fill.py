@@ -51,8 +51,7 @@ class Source:
 
 def load_sources() -> list[Source]:
     """The real texts to build articles from; fails clearly when the shared data is missing."""
-    import py3langid
-
+    from reader.extract.language import detect_language
     from reader.fetch.urls import site_of
 
     bbc = SHARED / "bench" / "summarization" / "bbc-news-summary" / "News Articles"
@@ -74,7 +73,7 @@ def load_sources() -> list[Source]:
         paragraphs = [p.strip() for p in item["articleBody"].split("\n") if p.strip()]
         if not paragraphs:
             continue
-        language = py3langid.classify(" ".join(paragraphs)[:3000])[0]
+        language = detect_language(" ".join(paragraphs)[:3000]) or "en"
         first = paragraphs[0]
         title = first[:60] if language in ("ja", "zh", "ko") else " ".join(first.split()[:10])
         sources.append(Source(title, paragraphs, language, site_of(item["url"]) or "example.com"))

@@ -157,7 +157,7 @@ def _prepare(sender=None, **_kwargs) -> None:
 def _warm_up() -> None:
     """Extract and summarize one sample article in the worker's main process, before the pool forks.
 
-    The heavy libraries every article needs (trafilatura, newspaper3k, readability, py3langid's model,
+    The heavy libraries every article needs (trafilatura, newspaper3k, readability, CLD2,
     sumy and numpy) are then loaded once and shared, copy-on-write, by every pool process, instead of
     loaded again by each: a pool process's own memory (USS) stays small, and a replaced one starts
     ready. ``gc.freeze`` keeps the collector from touching, and so copying, those shared objects.

@@ -195,14 +195,14 @@ CSRF_COOKIE_SECURE = env.bool("CSRF_COOKIE_SECURE", default=not DEBUG or DIGEST_
 # --- Content-Security-Policy (django-csp) ---------------------------------------------------
 # Pages show text from other sites, so nothing but our own files may run or style a page: no inline
 # script or style (templates use data- attributes and static/css, the htmx config in base.html turns
-# off htmx's injected <style>). Lead images are shown from the article's own site, any http(s) one.
+# off htmx's injected <style>). Lead images are Digest's own copies (/articles/<id>/image), never the publisher's.
 # With DEBUG the policy is only reported (browser console): Django's debug pages use inline styles.
 _CSP = {
     "DIRECTIVES": {
         "default-src": [NONE],
         "script-src": [SELF],
         "style-src": [SELF],
-        "img-src": [SELF, "https:", "http:"],
+        "img-src": [SELF],
         "connect-src": [SELF],
         # The web app manifest (share target, reader/api/share.py) is our own file too.
         "manifest-src": [SELF],
@@ -289,7 +289,10 @@ DIGEST_FETCH_CONCURRENCY = env.int("DIGEST_FETCH_CONCURRENCY", default=16)
 DIGEST_FETCH_PER_HOST = env.int("DIGEST_FETCH_PER_HOST", default=2)
 DIGEST_FETCH_HOST_INTERVAL = env.float("DIGEST_FETCH_HOST_INTERVAL", default=1.0)  # seconds
 CELERY_TASK_DEFAULT_QUEUE = DIGEST_QUEUE
-CELERY_TASK_ROUTES = {"reader.tasks.process_article": {"queue": DIGEST_FETCH_QUEUE}}
+CELERY_TASK_ROUTES = {
+    "reader.tasks.process_article": {"queue": DIGEST_FETCH_QUEUE},
+    "reader.tasks.fetch_lead_image": {"queue": DIGEST_FETCH_QUEUE},
+}
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
@@ -301,11 +304,15 @@ CELERY_TASK_ALWAYS_EAGER = env.bool("DIGEST_TASKS_EAGER", default=False)
 CELERY_TASK_PUBLISH_RETRY = False
 # "priority": a worker takes from its queues in the order given (--queues), each only when the ones
 # before it are empty, instead of in turn.
+# max_retries 0: a publish on a broker that is down fails after its one connection attempt (kombu otherwise
+# retried for 6 s, 8 naps, before giving up: that long a paste waited). The workers' own reconnection
+# has its own retries (broker_connection_max_retries).
 CELERY_BROKER_TRANSPORT_OPTIONS = {
     "socket_connect_timeout": 1,
     "socket_timeout": 5,
     "visibility_timeout": 3600,
     "queue_order_strategy": "priority",
+    "max_retries": 0,
 }
 
 # --- Digest ------------------------------------------------------------------------------
@@ -318,6 +325,9 @@ DIGEST_FETCH_READ_TIMEOUT = env.float("DIGEST_FETCH_READ_TIMEOUT", default=10.0)
 DIGEST_FETCH_TOTAL_TIMEOUT = env.float("DIGEST_FETCH_TOTAL_TIMEOUT", default=30.0)  # seconds
 DIGEST_FETCH_MAX_BYTES = env.int("DIGEST_FETCH_MAX_BYTES", default=10 * 1024 * 1024)  # bytes
 DIGEST_FETCH_MAX_REDIRECTS = env.int("DIGEST_FETCH_MAX_REDIRECTS", default=5)
+# Lead images are downloaded by the fetch worker and served by Digest (never hot-linked), up to this size.
+DIGEST_LEAD_IMAGES = env.bool("DIGEST_LEAD_IMAGES", default=True)
+DIGEST_IMAGE_MAX_BYTES = env.int("DIGEST_IMAGE_MAX_BYTES", default=5 * 1024 * 1024)  # bytes
 # CA certificates for HTTPS (a PEM file); empty: certifi's bundle.
 DIGEST_FETCH_CA_BUNDLE = env.str("DIGEST_FETCH_CA_BUNDLE", default="") or None
 
@@ -345,7 +355,8 @@ DIGEST_LEASE_SECONDS = env.float("DIGEST_LEASE_SECONDS", default=30.0)  # second
 # hard limit the worker process is killed and the article fails the same way.
 DIGEST_TASK_SOFT_TIME_LIMIT = env.float("DIGEST_TASK_SOFT_TIME_LIMIT", default=120.0)  # seconds
 DIGEST_TASK_TIME_LIMIT = env.float("DIGEST_TASK_TIME_LIMIT", default=150.0)  # seconds
-DIGEST_SWEEP_INTERVAL = env.float("DIGEST_SWEEP_INTERVAL", default=60.0)  # seconds
+# With the 30 s lease, a dead worker's article is taken over within 30 + 20 s.
+DIGEST_SWEEP_INTERVAL = env.float("DIGEST_SWEEP_INTERVAL", default=20.0)  # seconds
 DIGEST_POLL_INTERVAL = env.float("DIGEST_POLL_INTERVAL", default=2.0)  # seconds, list page
 DIGEST_PAGE_SIZE = env.int("DIGEST_PAGE_SIZE", default=30)
 # One paste: at most this many links (more are named and left in the box) and characters (a

@@ -28,3 +28,5 @@ urlpatterns = [
 
 # Django refuses an oversized form before any view runs; this says why, in words.
 handler400 = "reader.views.errors.bad_request"
+# A database restart answers HTTP 503 with a sentence and Retry-After, never a bare 500.
+handler500 = "reader.views.errors.server_error"

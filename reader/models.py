@@ -424,6 +424,26 @@ class FetchedPage(models.Model):
         return zlib.compress(body, 6)
 
 
+class LeadImage(models.Model):
+    """An article's lead image, downloaded once by the fetch worker (``steps.fetch_lead_image``) and
+    served by Digest itself (``/articles/<id>/image``), so opening an article never makes the reader's
+    browser ask the publisher for anything.
+
+    ``content_type`` is what the first bytes show (JPEG, PNG, GIF, WebP or AVIF; never SVG); ``body``
+    at most ``DIGEST_IMAGE_MAX_BYTES`` bytes, stored as downloaded (images are compressed already).
+    """
+
+    article = models.OneToOneField(Article, on_delete=models.CASCADE, primary_key=True, related_name="lead_image")
+    url = models.URLField(max_length=MAX_URL_LENGTH, help_text="The address it was downloaded from.")
+    content_type = models.CharField(max_length=32)
+    body = models.BinaryField()
+    size = models.PositiveIntegerField(default=0, help_text="Bytes.")
+    fetched_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"{self.url} ({self.size} bytes)"
+
+
 class Lock(models.Model):
     """A named lease for work that must never run twice at once (the sweep).
 

@@ -13,6 +13,7 @@ urlpatterns = [
     path("articles/<int:article_id>/retry/", articles.retry_article, name="article-retry"),
     path("articles/<int:article_id>/summary/", articles.choose_summary, name="article-summary"),
     path("articles/<int:article_id>/export.<str:format>", transfer.export_article, name="article-export"),
+    path("articles/<int:article_id>/image", articles.lead_image, name="article-image"),
     path("articles/<int:article_id>/<slug:action>/", actions.article_action, name="article-action"),
     path("import/", transfer.import_page, name="import"),
     path("import/<int:job_id>/", transfer.import_detail, name="import-detail"),

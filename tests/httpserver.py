@@ -75,11 +75,13 @@ class Route:
 
 @dataclass(frozen=True)
 class RecordedRequest:
-    """One request the server received: method, path with query, headers (lower-case names)."""
+    """One request the server received: method, path with query, headers (lower-case names), and the
+    client's address (which host fetched it, in the many-hosts test)."""
 
     method: str
     path: str
     headers: dict[str, str]
+    client: str = ""
 
 
 class HTTPTestServer:
@@ -274,6 +276,7 @@ def _make_handler(server: HTTPTestServer) -> type[BaseHTTPRequestHandler]:
                     self.command,
                     self.path,
                     {k.lower(): v for k, v in self.headers.items()},
+                    self.client_address[0],
                 )
             )
             route = server.route_for(self.path)

@@ -68,8 +68,9 @@ def test_a_swept_captured_article_is_handed_on_not_fetched(user, settings):
     saved = saving.save_page(user=user, url=PAYWALLED, body=FERRY.read_bytes())
     assert steps.fetch_article(saved.article.pk) == steps.Next(steps.EXTRACT)
     steps.hand_off_not_sent(saved.article.pk)  # its CPU message was lost
-    assert sweep.sweep_stuck_articles() == [saved.article.pk]
-    assert steps.process_article(saved.article.pk) is None
+    # Its page is stored: the sweep sends the CPU step again, and nothing is fetched.
+    assert sweep.sweep_stuck_articles() == sweep.Resend(fetch=[], extract=[saved.article.pk])
+    assert steps.extract_article(saved.article.pk) is None
     assert Article.objects.get(pk=saved.article.pk).status == Status.READY
 
 

@@ -7,15 +7,20 @@ Runs on both engines in CI; on PostgreSQL an unchecked URL over 2,048 characters
 
 from __future__ import annotations
 
+import time
+
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from reader.extract import ExtractionError, extract
+from reader.extract import pdf as pdf_module
 from reader.models import Article
 from reader.pipeline.saving import save_urls
 from reader.pipeline.tasks import process_article
 from summaries.models import Summary
+from tests.pdfs import one_line_pdf, pdf_bytes, shared_stream_pdf, text_operators
 from tests.sample_pages import FERRY
 
 pytestmark = pytest.mark.django_db
@@ -119,3 +124,45 @@ def test_opening_article_pages_starts_only_a_few_summary_variants_at_once(client
         page = client.get(url, {"algorithm": "luhn", "sentences": n}).content.decode()
     assert Summary.objects.filter(article=article, status=Summary.Status.PENDING).count() == 2
     assert "other summaries are being computed for you" in page
+
+
+# --- Hostile PDFs: a budget of pages, content bytes and seconds -----------------------------------------
+
+
+def _pdf(body: bytes):
+    return extract(body, "https://example.org/files/report.pdf", content_type="application/pdf")
+
+
+def test_pages_that_share_one_content_stream_are_read_once():
+    lines = [f"Line {n} of the harbour report says the quay lamps were mended" for n in range(40)]
+    started = time.process_time()
+    article = _pdf(pdf_bytes([text_operators(lines)], pages=[0] * 8))
+    assert article.text.count("Line 7 of the harbour report") == 1
+    # 8 pages sharing one 5 MB stream (16 KB of file) took pypdf 82 s, and over 10 minutes loaded.
+    with pytest.raises(ExtractionError) as error:
+        _pdf(shared_stream_pdf())
+    assert time.process_time() - started < 10
+    assert error.value.code == "pdf_too_large"
+    assert str(error.value) == "This PDF's pages are too large to read (over 2 MB of content on a page)."
+
+
+def test_a_pdf_that_inflates_to_one_huge_line_fails_readably_and_fast():
+    body = one_line_pdf()
+    assert len(body) < 30_000  # 10.8 MB of content once inflated
+    started = time.process_time()
+    with pytest.raises(ExtractionError, match="too large to read"):
+        _pdf(body)
+    assert time.process_time() - started < 5
+
+
+def test_the_pages_read_stop_at_the_budget_and_keep_what_was_read(monkeypatch):
+    body = pdf_bytes([text_operators([f"Page {n} text is here."]) for n in range(5)])
+    assert "Page 4 text" in _pdf(body).text
+    monkeypatch.setattr(pdf_module, "PDF_BUDGET", pdf_module.PdfBudget(pages=2))
+    text = _pdf(body).text
+    assert "Page 1 text" in text and "Page 2 text" not in text
+    monkeypatch.setattr(pdf_module, "PDF_BUDGET", pdf_module.PdfBudget(seconds=0.0))
+    assert _pdf(body).text == "Page 0 text is here."  # no page is started after the time is up
+    monkeypatch.setattr(pdf_module, "PDF_BUDGET", pdf_module.PdfBudget(page_content_bytes=10))
+    with pytest.raises(ExtractionError, match="too large to read"):
+        _pdf(body)

@@ -21,7 +21,7 @@ from django.utils import timezone
 from config.celery import app
 from reader.models import Article, FetchedPage
 from reader.pipeline import saving, steps, sweep, tasks
-from reader.pipeline.politeness import Grant
+from reader.pipeline.politeness import Grant, redis_client
 from tests.sample_pages import FERRY
 
 pytestmark = pytest.mark.django_db
@@ -129,13 +129,65 @@ def test_the_cpu_step_past_the_soft_time_limit_fails(ferry, monkeypatch):
     assert article.status == Status.FAILED and article.error_code == "too_long"
 
 
-def test_a_hand_off_whose_message_never_came_is_swept(ferry, settings):
+def test_a_hand_off_whose_message_never_came_is_sent_to_the_cpu_step_again(ferry, settings):
     settings.DIGEST_STUCK_AFTER = 60
     article = _handed_off(ferry)
-    assert sweep.sweep_stuck_articles() == []  # its message is waiting in the CPU queue
+    assert sweep.sweep_stuck_articles() == sweep.Resend()  # its message is waiting in the CPU queue
     steps.hand_off_not_sent(article.pk)  # the broker was down when the fetch worker sent it
-    assert sweep.sweep_stuck_articles() == [article.pk]
-    assert Article.objects.get(pk=article.pk).status == Status.QUEUED
+    assert sweep.sweep_stuck_articles() == sweep.Resend(extract=[article.pk])
+    article.refresh_from_db()  # its page is stored: no second fetch, no attempt used
+    assert (article.status, article.attempts) == (Status.EXTRACTING, 1)
+    assert steps.extract_article(article.pk) is None
+    assert Article.objects.get(pk=article.pk).status == Status.READY
+
+
+def test_a_hand_off_is_sent_again_once_the_cpu_queue_is_empty(ferry, settings):
+    # The fetch worker died between storing the page and sending the CPU message, or the CPU worker
+    # that took the message died before claiming it: nothing in the broker will bring it.
+    settings.DIGEST_STUCK_AFTER = 600
+    article = _handed_off(ferry)
+    a_while_ago = timezone.now() - timedelta(seconds=settings.DIGEST_LEASE_SECONDS + 1)
+    busy = sweep.BrokerView(cpu_queue_empty=False)
+    assert sweep.sweep_stuck_articles(busy) == sweep.Resend()  # just handed off
+    Article.objects.filter(pk=article.pk).update(next_attempt_at=a_while_ago)
+    assert sweep.sweep_stuck_articles(busy) == sweep.Resend()  # it may be behind others in the queue
+    assert sweep.sweep_stuck_articles(sweep.BrokerView(cpu_queue_empty=True)) == sweep.Resend(extract=[article.pk])
+    assert sweep.sweep_stuck_articles(sweep.BrokerView(cpu_queue_empty=True)) == sweep.Resend()  # once a lease
+
+
+def test_a_cpu_step_whose_worker_died_goes_back_to_the_cpu_queue(ferry):
+    article = _handed_off(ferry)
+    assert steps._claim_handed_off(article.pk) is True  # a CPU worker took it ...
+    Article.objects.filter(pk=article.pk).update(lease_expires_at=timezone.now() - timedelta(seconds=1))  # ... died
+    assert sweep.sweep_stuck_articles() == sweep.Resend(extract=[article.pk])
+    article.refresh_from_db()
+    assert (article.status, article.attempts) == (Status.EXTRACTING, 2)  # the attempt it cost counts
+    assert steps.extract_article(article.pk) is None
+    assert Article.objects.get(pk=article.pk).status == Status.READY
+
+
+def test_after_the_broker_lost_its_messages_every_pending_article_is_sent_again(user, ferry, settings):
+    handed_off = _handed_off(ferry)
+    queued = saving.save_urls(user=user, text="https://example.org/queued").created[0]
+    later = saving.save_urls(user=user, text="https://example.org/later").created[0]
+    Article.objects.filter(pk=later.pk).update(next_attempt_at=timezone.now() + timedelta(seconds=90))
+    assert sweep.sweep_stuck_articles() == sweep.Resend()  # their messages are in the broker
+    resend = sweep.sweep_stuck_articles(sweep.BrokerView(lost=True))
+    assert resend == sweep.Resend(fetch=[queued.pk], extract=[handed_off.pk])
+    # The one not due yet is sent when it is due.
+    assert Article.objects.get(pk=later.pk).enqueued_at is None
+    Article.objects.filter(pk=later.pk).update(next_attempt_at=timezone.now())
+    assert sweep.sweep_stuck_articles() == sweep.Resend(fetch=[later.pk])
+
+
+def test_a_plain_message_is_sent_again_only_when_the_fetch_queue_is_empty(user, settings):
+    settings.DIGEST_STUCK_AFTER = 600
+    article = saving.save_urls(user=user, text="https://example.org/a").created[0]
+    Article.objects.filter(pk=article.pk).update(
+        enqueued_at=timezone.now() - timedelta(seconds=settings.DIGEST_LEASE_SECONDS + 1)
+    )
+    assert sweep.sweep_stuck_articles(sweep.BrokerView(fetch_queue_empty=False)) == sweep.Resend()  # a long queue
+    assert sweep.sweep_stuck_articles(sweep.BrokerView(fetch_queue_empty=True)) == sweep.Resend(fetch=[article.pk])
 
 
 def test_in_a_worker_the_fetch_task_sends_the_cpu_task(ferry, monkeypatch):
@@ -192,10 +244,14 @@ def test_a_link_waiting_for_its_sites_turn_is_not_taken_for_a_lost_message(ferry
     assert article.status == Status.QUEUED and article.next_attempt_at is not None
     assert 25 < (article.next_attempt_at - timezone.now()).total_seconds() <= 30
     Article.objects.filter(pk=ferry.pk).update(enqueued_at=timezone.now() - timedelta(seconds=10))
-    assert sweep.sweep_stuck_articles() == []
-    # Its turn came and went with no fetch: then it is a lost message.
-    Article.objects.filter(pk=ferry.pk).update(next_attempt_at=timezone.now() - timedelta(seconds=10))
-    assert sweep.sweep_stuck_articles() == [ferry.pk]
+    assert sweep.sweep_stuck_articles() == sweep.Resend()
+    # Its turn came, and a lease's time later still no fetch: then it is a lost message (the worker
+    # holding the delayed message died).
+    lease = settings.DIGEST_LEASE_SECONDS
+    Article.objects.filter(pk=ferry.pk).update(next_attempt_at=timezone.now() - timedelta(seconds=lease - 5))
+    assert sweep.sweep_stuck_articles() == sweep.Resend()
+    Article.objects.filter(pk=ferry.pk).update(next_attempt_at=timezone.now() - timedelta(seconds=lease + 1))
+    assert sweep.sweep_stuck_articles() == sweep.Resend(fetch=[ferry.pk])
 
 
 def test_a_sweep_between_a_paste_and_its_send_leaves_the_links_alone(user, settings):
@@ -204,7 +260,7 @@ def test_a_sweep_between_a_paste_and_its_send_leaves_the_links_alone(user, setti
     settings.DIGEST_STUCK_AFTER = 5
     created = saving.save_urls(user=user, text="https://example.org/a https://example.org/b").created
     assert len(created) == 2
-    assert sweep.sweep_stuck_articles() == []
+    assert sweep.sweep_stuck_articles() == sweep.Resend()
 
 
 def test_the_routes_send_fetching_and_cpu_work_to_their_queues():
@@ -224,7 +280,7 @@ from config.celery import _prepare, app
 app.loader.import_default_modules()  # what a worker imports: the tasks and everything they import
 queues = types.SimpleNamespace(consume_from=dict.fromkeys(sys.argv[1].split(",")))
 _prepare(sender=types.SimpleNamespace(app=types.SimpleNamespace(amqp=types.SimpleNamespace(queues=queues))))
-heavy = ("trafilatura", "newspaper", "readability", "sumy", "numpy", "py3langid", "jieba")
+heavy = ("trafilatura", "newspaper", "readability", "sumy", "numpy", "pycld2", "jieba")
 print(" ".join(m for m in heavy if m in sys.modules))
 """
 
@@ -236,7 +292,7 @@ print(" ".join(m for m in heavy if m in sys.modules))
         ("DIGEST_FETCH_QUEUE", ""),
         # The CPU worker's main process, before its pool forks: what every article needs, loaded once;
         # jieba's dictionary only in the self-check's own process.
-        ("DIGEST_QUEUE", "trafilatura newspaper readability sumy numpy py3langid"),
+        ("DIGEST_QUEUE", "trafilatura newspaper readability sumy numpy pycld2"),
     ],
 )
 def test_what_each_worker_loads_before_its_first_task(queue, loaded):
@@ -249,3 +305,21 @@ def test_what_each_worker_loads_before_its_first_task(queue, loaded):
     )
     assert done.returncode == 0, done.stderr[-3000:]
     assert done.stdout.strip() == loaded
+
+
+def test_the_sweep_sees_what_the_broker_holds(broker, settings):
+    # The broker fixture points the app at the session's Redis (REDIS_URL, else a private one).
+    client = redis_client(broker["url"])
+    settings.DIGEST_QUEUE, settings.DIGEST_FETCH_QUEUE = f"{broker['queue']}-cpu", f"{broker['queue']}-fetch"
+    client.delete(tasks.BROKER_MARKER)  # as after FLUSHALL or a restart without persistence
+    assert tasks._broker_view() == sweep.BrokerView(lost=True, fetch_queue_empty=True, cpu_queue_empty=True)
+    client.rpush(settings.DIGEST_FETCH_QUEUE, b"a message")
+    try:
+        assert tasks._broker_view() == sweep.BrokerView(lost=False, fetch_queue_empty=False, cpu_queue_empty=True)
+    finally:
+        client.delete(settings.DIGEST_FETCH_QUEUE)
+    app.conf.update(broker_url="redis://127.0.0.1:1/0")  # nothing listens there: the view knows nothing
+    try:
+        assert tasks._broker_view() == sweep.BrokerView()
+    finally:
+        app.conf.update(broker_url=broker["url"])

@@ -10,8 +10,6 @@ process on queues of this module's own, on the test database and the session's b
 
 from __future__ import annotations
 
-import os
-import subprocess
 import threading
 import time
 import uuid
@@ -19,14 +17,13 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 from django.contrib.auth import get_user_model
-from django.test import override_settings
 
-from config.celery import cpu_worker_command, fetch_worker_command, sending_to
 from reader.models import Article
 from reader.pipeline.saving import save_urls
-from tests.conftest import REPO, WorkerProcess, database_url_for_worker
+from tests.conftest import database_url_for_worker
 from tests.httpserver import HTTPTestServer
 from tests.sample_pages import FERRY
+from tests.services import default_workers as default_workers_on
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 
@@ -35,40 +32,6 @@ SLOW_HOSTS = [f"site-{n}.test" for n in range(SLOW_PAGES)]
 POLITE_HOST = "polite.test"
 POLITE_PAGES = 4
 POLITE_SECONDS = 3.0
-
-
-class Worker(WorkerProcess):
-    """A ``WorkerProcess`` that runs a given command line (the fetch or the CPU worker's)."""
-
-    def __init__(self, command: list[str], name: str, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.command, self.log_path = command, self.log_dir / f"{name}.log"
-
-    def start(self) -> None:
-        env = {
-            **os.environ,
-            "DATABASE_URL": self.database_url,
-            "REDIS_URL": self.broker["url"],
-            "SECRET_KEY": "test-secret-key-not-for-production",
-            "DIGEST_PRIVATE_NETWORKS_ALLOWED": "127.0.0.0/8",
-            **self.extra_env,
-        }
-        with open(self.log_path, "ab") as log:
-            self.proc = subprocess.Popen(
-                [*self.command, "--without-gossip", "--without-mingle", "--without-heartbeat"],
-                cwd=REPO,
-                env=env,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-                start_new_session=True,
-            )
-
-    def wait_ready(self, timeout: float = 120) -> None:
-        deadline = time.monotonic() + timeout
-        while " ready." not in self.log_path.read_text(errors="replace"):
-            assert self.proc is not None and self.proc.poll() is None, self.log()
-            assert time.monotonic() < deadline, self.log()
-            time.sleep(0.2)
 
 
 class Recorder(BaseHTTPRequestHandler):
@@ -108,29 +71,11 @@ def sites():
 @pytest.fixture(scope="module")
 def default_workers(broker, django_db_setup, django_db_blocker, tmp_path_factory):
     """The fetch worker and the CPU worker with their default pools and limits, on queues of their own."""
-    queue = f"digest-e2e-{uuid.uuid4().hex[:8]}"
-    fetch_queue = f"{queue}-fetch"
     with django_db_blocker.unblock():
         url = database_url_for_worker()
-    env = {
-        "DIGEST_QUEUE": queue,
-        "DIGEST_FETCH_QUEUE": fetch_queue,
-        "DIGEST_RESOLVE": ",".join(f"{host}=127.0.0.1" for host in [*SLOW_HOSTS, POLITE_HOST]),
-    }
     log_dir = tmp_path_factory.mktemp("default-workers")
-    with override_settings(DIGEST_QUEUE=queue, DIGEST_FETCH_QUEUE=fetch_queue):
-        commands = {"fetch": fetch_worker_command(), "cpu": cpu_worker_command(schedule=None, beat=False)}
-    workers = [Worker(command, name, broker, url, env, log_dir) for name, command in commands.items()]
-    for worker in workers:
-        worker.start()
-    try:
-        for worker in workers:
-            worker.wait_ready()
-        with sending_to(queue, fetch_queue):
-            yield workers
-    finally:
-        for worker in workers:
-            worker.stop()
+    with default_workers_on(broker["url"], url, log_dir, [*SLOW_HOSTS, POLITE_HOST]) as workers:
+        yield workers
 
 
 def _paste_and_wait(urls: list[str], timeout: float) -> tuple[float, list[Article]]:

@@ -17,11 +17,14 @@ from billiard.exceptions import TimeLimitExceeded
 from celery.exceptions import SoftTimeLimitExceeded
 from django.contrib.auth import get_user_model
 from django.db import OperationalError
+from django.test import Client
 from django.utils import timezone
+from kombu.utils import functional as kombu_functional
 
 from config.celery import app
-from reader.models import Article, Lock
+from reader.models import Article, ArticleQuerySet, Lock
 from reader.pipeline import saving, steps, sweep, tasks
+from reader.views import lists
 from tests.sample_pages import FERRY
 
 pytestmark = pytest.mark.django_db
@@ -49,7 +52,7 @@ def test_the_sweep_leaves_an_article_whose_worker_is_alive(user, settings):
         status_changed_at=hour_ago,
         lease_expires_at=timezone.now() + timedelta(seconds=20),
     )
-    assert sweep.sweep_stuck_articles() == []
+    assert sweep.sweep_stuck_articles(sweep.BrokerView(cpu_queue_empty=True)) == sweep.Resend()
     alive.refresh_from_db()
     assert alive.status == Article.Status.EXTRACTING and alive.attempts == 1
 
@@ -114,9 +117,9 @@ def test_two_sweeps_never_run_at_once(user, settings):
     settings.DIGEST_STUCK_AFTER = 60
     lost = _article(user, status_changed_at=timezone.now() - timedelta(hours=1), enqueued_at=None)
     Lock.objects.create(name=sweep.SWEEP_LOCK, expires_at=timezone.now() + timedelta(seconds=30))
-    assert sweep.sweep_stuck_articles() == []  # another sweep holds the lock
+    assert sweep.sweep_stuck_articles() == sweep.Resend()  # another sweep holds the lock
     Lock.objects.filter(name=sweep.SWEEP_LOCK).update(expires_at=timezone.now() - timedelta(seconds=1))
-    assert sweep.sweep_stuck_articles() == [lost.pk]  # a holder that died frees it by its lease
+    assert sweep.sweep_stuck_articles() == sweep.Resend(fetch=[lost.pk])  # a holder that died frees it by its lease
     assert Lock.objects.get(name=sweep.SWEEP_LOCK).expires_at <= timezone.now()  # released when done
 
 
@@ -172,8 +175,11 @@ def test_a_paste_while_the_broker_is_down_is_saved_and_said(client, user, monkey
     monkeypatch.setattr(app, "_pool", None)  # connections made for an earlier broker URL
     monkeypatch.setattr(app.amqp, "_producer_pool", None)
     links = "\n".join(f"https://news.example.com/story-{n}" for n in range(20))
+    naps: list[float] = []
+    monkeypatch.setattr(kombu_functional, "sleep", naps.append)  # kombu's naps between connection attempts
     with caplog.at_level(logging.ERROR, logger="reader.pipeline.tasks"):
         response = client.post("/articles/", {"urls": links}, follow=True)
+    assert naps == []  # one attempt, no retries (kombu used to nap 8 times, 6 s, before giving up)
     page = response.content.decode()
     assert Article.objects.filter(owner=user).count() == 20
     assert "your links are saved and will be processed when it is back" in page
@@ -189,3 +195,47 @@ def test_an_article_out_of_time_while_summarizing_says_it_is_too_long_to_summari
     steps.fail_timed_out(article.pk)
     article.refresh_from_db()
     assert article.status == Article.Status.FAILED and article.error.startswith("This page is too long to summarize")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_heartbeat_keeps_renewing_through_a_database_error(user, settings, monkeypatch):
+    # A PostgreSQL restart while a long step runs: the lease must outlive it, or the sweep would hand
+    # the article of a live worker to a second one.
+    settings.DIGEST_LEASE_SECONDS = 0.6
+    first = timezone.now() + timedelta(seconds=0.6)
+    article = _article(user, status=Article.Status.EXTRACTING, attempts=1, lease_expires_at=first)
+    real_update = ArticleQuerySet.update
+    failures = iter([True])
+
+    def update(self, **fields):
+        if "lease_expires_at" in fields and next(failures, False):
+            raise OperationalError("terminating connection due to administrator command")
+        return real_update(self, **fields)
+
+    monkeypatch.setattr(ArticleQuerySet, "update", update)
+    with steps._heartbeat(article.pk):
+        time.sleep(0.9)  # the first beat fails, the second renews
+        article.refresh_from_db()
+    assert article.lease_expires_at is not None and article.lease_expires_at > first
+
+
+def test_a_database_that_cannot_be_reached_is_a_readable_503_not_a_500(user, client, settings, monkeypatch):
+    settings.DEBUG = False
+    browser = Client(raise_request_exception=False)
+    browser.force_login(user)
+
+    def restarting(*args, **kwargs):
+        raise OperationalError("the database system is shutting down")
+
+    monkeypatch.setattr(lists, "list_context", restarting)
+    response = browser.get("/")
+    assert response.status_code == 503 and response["Retry-After"] == "5"
+    assert "cannot reach its database right now" in response.content.decode()
+
+    def broken(*args, **kwargs):
+        raise ValueError("a bug")
+
+    monkeypatch.setattr(lists, "list_context", broken)
+    response = browser.get("/")
+    assert response.status_code == 500 and "Something went wrong on Digest" in response.content.decode()
+    assert "ValueError" not in response.content.decode()

@@ -31,7 +31,7 @@ from reader.pipeline.tasks import enqueue
 from tests.conftest import database_url_for_worker
 from tests.httpserver import HTTPTestServer
 from tests.sample_pages import FERRY, FESTIVAL, LIBRARY
-from tests.test_pipeline_queues_e2e import Worker
+from tests.services import QUIET, Process, digest_env
 from tests.transfer_samples import omnivore_zip
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow, pytest.mark.django_db(transaction=True)]
@@ -120,9 +120,10 @@ def test_a_new_paste_is_fetched_before_the_links_an_import_is_waiting_on(broker,
     with override_settings(
         DIGEST_QUEUE=f"{fetch_queue}-cpu", DIGEST_FETCH_QUEUE=fetch_queue, DIGEST_IMPORT_QUEUE=import_queue
     ):
-        command = fetch_worker_command(concurrency=1)
+        command = fetch_worker_command(concurrency=1, extra=QUIET)
     assert command[command.index("--queues") + 1] == f"{fetch_queue},{import_queue}"
-    worker = Worker(command, "fetch", broker, database_url_for_worker(), env, tmp_path)
+    env = digest_env(database_url_for_worker(), broker["url"], DIGEST_PRIVATE_NETWORKS_ALLOWED="127.0.0.0/8", **env)
+    worker = Process("fetch", command, env, tmp_path)
     worker.start()
     try:
         deadline = time.monotonic() + 60

@@ -167,6 +167,24 @@ def test_failed_row_shows_error_and_retry_requeues(client, alice):
     assert 'id="poller" hx-swap-oob="true"' in response.content.decode()
 
 
+@pytest.mark.parametrize("target", ["https://evil.example/", "//evil.example/x", "javascript:alert(1)"])
+def test_retry_without_javascript_never_follows_a_foreign_next(client, alice, target):
+    article = make_article(alice, status=Article.Status.FAILED, error="Timed out.", attempts=1)
+    response = client.post(reverse("reader:article-retry", args=[article.pk]), {"next": target})
+    assert (
+        response.status_code == 302 and "evil" not in response["Location"] and "javascript" not in response["Location"]
+    )
+    response = client.post(reverse("reader:article-retry", args=[article.pk]), {"next": "/?show=failed"})
+    assert response["Location"] == "/?show=failed"  # one of our own pages is followed
+
+
+def test_there_are_no_password_reset_pages(client):
+    # Digest sends no mail; an admin resets a forgotten password (README).
+    for path in ("/accounts/password_reset/", "/accounts/reset/MQ/set-password/", "/accounts/password_reset/done/"):
+        assert client.get(path).status_code == 404
+    assert "password_reset" not in client.get("/accounts/login/").content.decode()
+
+
 def test_admin_is_there_for_staff(client):
     admin = get_user_model().objects.create_superuser("root", password="pw-root-123")
     client.force_login(admin)

@@ -36,9 +36,9 @@ from django.utils import timezone
 
 from reader import conf
 from reader.extract import ExtractionError, extract
-from reader.fetch.client import FetchError, fetch
+from reader.fetch.client import FetchError, fetch, fetch_image
 from reader.fetch.urls import safe_image_url, site_of
-from reader.models import Article, FetchedPage
+from reader.models import Article, FetchedPage, LeadImage
 from reader.pipeline.politeness import HostLimiter, host_of
 from reader.search import index_article
 from reader.selectors import default_variant
@@ -57,9 +57,10 @@ DATABASE_ERRORS = (OperationalError, InterfaceError)
 INTERRUPTED = "Processing was interrupted too many times (the worker stopped while working on it)."
 INTERNAL = "Something went wrong while processing this page. Try again, and report it if it keeps failing."
 
-# The two steps a message can ask for.
+# The steps a message can ask for: the page, the article, its lead image.
 FETCH = "fetch"
 EXTRACT = "extract"
+IMAGE = "image"
 CPU_STATUSES = (Status.EXTRACTING, Status.SUMMARIZING)
 
 
@@ -79,8 +80,8 @@ def later(step: str, delay: Retry) -> Next | None:
 
 def process_article(article_id: int) -> Retry:
     """Run the whole pipeline for one article in this process: ``fetch_article``, then at once
-    ``extract_article`` on the page it stored (what a direct call of the fetch task does: a test,
-    the shell, a command; workers run the two steps on their own queues).
+    ``extract_article`` on the page it stored and ``fetch_lead_image`` (what a direct call of the
+    fetch task does: a test, the shell, a command; workers run the steps on their own queues).
 
     Idempotent, like each step. Returns the seconds before the article should be fetched again
     (a temporary failure, or a live worker holds it), or None. No per-site limits apply here.
@@ -89,6 +90,9 @@ def process_article(article_id: int) -> Retry:
     after = fetch_article(article_id)
     if after is not None and after.step == EXTRACT and not after.delay:
         after = extract_article(article_id)
+    if after is not None and after.step == IMAGE:
+        fetch_lead_image(article_id)
+        return None
     return None if after is None else after.delay
 
 
@@ -136,14 +140,46 @@ def extract_article(article_id: int) -> Next | None:
 
     A redelivered message whose worker died takes the article over once the lease lapses (a new
     attempt, from the stored page). Returns ``Next(EXTRACT, seconds)`` while a live worker holds it,
-    ``Next(FETCH, seconds)`` when the page must be fetched again (a bot check), else None. Failures
+    ``Next(FETCH, seconds)`` when the page must be fetched again (a bot check), ``Next(IMAGE)`` when
+    the article is ready with a lead image to download (``DIGEST_LEAD_IMAGES``), else None. Failures
     and database errors as in ``fetch_article``.
     """
     claim = _claim_handed_off(article_id)
     if claim is not True:
         return later(EXTRACT, claim)
     article = Article.objects.get(pk=article_id)
-    return _guarded(article, lambda: later(FETCH, _extract_stored(article)))
+    after = _guarded(article, lambda: later(FETCH, _extract_stored(article)))
+    if after is None and settings.DIGEST_LEAD_IMAGES and _wants_image(article_id):
+        return Next(IMAGE)
+    return after
+
+
+def _wants_image(article_id: int) -> bool:
+    return (
+        Article.objects.filter(pk=article_id, status=Status.READY, lead_image__isnull=True)
+        .exclude(top_image="")
+        .exists()
+    )
+
+
+def fetch_lead_image(article_id: int) -> None:
+    """The image step: download the ready article's lead image (``top_image``) through the fetcher's
+    checks, at most ``DIGEST_IMAGE_MAX_BYTES`` bytes and of an image type a browser shows without
+    running anything, and keep it as a ``LeadImage``. Best effort: a failure is logged and leaves the
+    article without a picture, never failed nor retried. Safe to run twice or for a missing id.
+    Database errors propagate."""
+    article = Article.objects.filter(pk=article_id, status=Status.READY).exclude(top_image="").first()
+    if article is None or LeadImage.objects.filter(article_id=article_id).exists():
+        return
+    try:
+        body, content_type = fetch_image(article.top_image, conf.fetch_options(), settings.DIGEST_IMAGE_MAX_BYTES)
+    except FetchError as exc:
+        log.info("No lead image for article %s (%s): %s", article_id, exc.code, exc.message)
+        return
+    LeadImage.objects.update_or_create(
+        article_id=article_id,
+        defaults={"url": article.top_image, "content_type": content_type, "body": body, "size": len(body)},
+    )
 
 
 def _guarded(article: Article, work) -> Next | None:
@@ -296,11 +332,15 @@ def _heartbeat(article_id: int) -> Iterator[None]:
     def renew() -> None:
         try:
             while not stop.wait(seconds / 3):
-                Article.objects.filter(pk=article_id, status__in=Article.RUNNING_STATUSES, next_attempt_at=None).update(
-                    lease_expires_at=timezone.now() + timedelta(seconds=seconds)
-                )
-        except DATABASE_ERRORS:
-            log.warning("Could not renew the lease of article %s", article_id, exc_info=True)
+                try:
+                    Article.objects.filter(
+                        pk=article_id, status__in=Article.RUNNING_STATUSES, next_attempt_at=None
+                    ).update(lease_expires_at=timezone.now() + timedelta(seconds=seconds))
+                except DATABASE_ERRORS:
+                    # A database restart: the next beat reconnects. Giving up would let the lease lapse
+                    # under a live worker, and the sweep would hand its article to a second one.
+                    log.warning("Could not renew the lease of article %s; trying again", article_id, exc_info=True)
+                    connections.close_all()
         finally:
             connections.close_all()
 
@@ -315,7 +355,7 @@ def _heartbeat(article_id: int) -> Iterator[None]:
 
 def hand_off_not_sent(article_id: int) -> None:
     """The CPU message for a handed-off article could not be sent (the broker is down): let its
-    hand-off lapse now, so the next sweep queues it again instead of waiting ``DIGEST_STUCK_AFTER``."""
+    hand-off lapse now, so the next sweep sends it again instead of waiting ``DIGEST_STUCK_AFTER``."""
     Article.objects.filter(pk=article_id, status=Status.EXTRACTING, next_attempt_at__isnull=False).update(
         lease_expires_at=timezone.now()
     )

@@ -17,11 +17,13 @@ import logging
 import random
 from typing import Any
 
+import redis
 from billiard.exceptions import TimeLimitExceeded
 from celery import Task, current_app, shared_task
 from django.conf import settings
 from django.db import close_old_connections, connection, transaction
 from django.utils import timezone
+from kombu.transport.redis import Channel as RedisChannel
 
 from reader.models import Article, ImportJob
 from reader.pipeline import importing, steps, sweep
@@ -35,6 +37,8 @@ log = logging.getLogger(__name__)
 DATABASE_RETRY_DELAY = 10.0
 # Seconds a politeness slot outlives the longest fetch, so that only a dead worker's slot lapses.
 SLOT_MARGIN = 10.0
+# A key the sweep keeps in the broker's Redis: gone means the broker lost its messages.
+BROKER_MARKER = "digest:broker-marker"
 
 
 class PipelineTask(Task):
@@ -75,16 +79,66 @@ def extract_article(article_id: int) -> None:
 
 @shared_task(name="reader.tasks.sweep_articles", ignore_result=True)
 def sweep_articles() -> int:
-    """Requeue articles left pending by a lost message or a dead worker, start again the imports whose
-    chain of messages died, and purge articles deleted longer than ``DIGEST_PURGE_DELETED_AFTER`` ago
-    (run by Celery beat). Returns how many articles were requeued."""
+    """Send again the messages of articles left pending by a lost message or a dead worker, start again
+    the imports whose chain of messages died, and purge articles deleted longer than
+    ``DIGEST_PURGE_DELETED_AFTER`` ago (run by Celery beat). Returns how many messages were sent again."""
     purge_deleted()
-    ids = sweep.sweep_stuck_articles()
-    enqueue(ids)
+    resend = sweep.sweep_stuck_articles(_broker_view())
+    enqueue(resend.fetch)
+    for article_id in resend.extract:
+        if not _send(extract_article, (article_id,), None):
+            steps.hand_off_not_sent(article_id)
     for job_id, state in importing.stalled_jobs():
         task = feed_import if state == ImportJob.State.QUEUEING else import_library
         _send(task, (job_id, importing.new_token()), None)
-    return len(ids)
+    return len(resend.fetch) + len(resend.extract)
+
+
+def _broker_view() -> sweep.BrokerView:
+    """What the broker holds, for the sweep: whether it lost its messages since the last look (the
+    marker ``BROKER_MARKER`` is gone: Redis restarted without persistence, or was flushed; also true
+    on the very first sweep, when sending again costs nothing), and whether each queue is empty.
+    A broker that cannot be asked gives the view that knows nothing."""
+    url = str(current_app.conf.broker_url or "").split(";")[0]
+    client = redis_client(url)
+    try:
+        lost = bool(client.set(BROKER_MARKER, timezone.now().isoformat(), nx=True))
+        # The fetch worker's queues (a person's links, then imports') and the CPU worker's.
+        sides = {"fetch": {settings.DIGEST_FETCH_QUEUE, import_queue()}, "cpu": {settings.DIGEST_QUEUE}}
+        if settings.DIGEST_FETCH_QUEUE == settings.DIGEST_QUEUE:
+            sides = {side: sides["fetch"] | sides["cpu"] for side in sides}
+        waiting = {}
+        for side, queues in sides.items():
+            with client.pipeline(transaction=False) as pipe:
+                for queue in sorted(queues):
+                    for key in _queue_keys(queue):
+                        pipe.llen(key)
+                waiting[side] = sum(pipe.execute())
+    except redis.RedisError:
+        log.warning("Could not look at the broker's queues before the sweep", exc_info=True)
+        return sweep.BrokerView()
+    finally:
+        client.close()
+    if lost:
+        log.warning("The broker lost its messages (restarted empty or flushed); pending articles are sent again")
+    return sweep.BrokerView(lost=lost, fetch_queue_empty=waiting["fetch"] == 0, cpu_queue_empty=waiting["cpu"] == 0)
+
+
+def _queue_keys(queue: str) -> list[str]:
+    """The Redis lists kombu keeps one queue in: the queue's name, and one list per message priority
+    step after the first (as kombu's Redis transport names them)."""
+    return [queue] + [f"{queue}{RedisChannel.sep}{step}" for step in RedisChannel.priority_steps[1:]]
+
+
+@shared_task(name="reader.tasks.fetch_lead_image", ignore_result=True)
+def fetch_lead_image(article_id: int) -> None:
+    """Download a ready article's lead image (by id), on the fetch queue. Safe to run twice."""
+    try:
+        steps.fetch_lead_image(article_id)
+    except steps.DATABASE_ERRORS:
+        # Only a picture: not worth a retry loop (the article is ready either way).
+        log.warning("Database unavailable while keeping the lead image of article %s", article_id, exc_info=True)
+        close_old_connections()
 
 
 @shared_task(name="reader.tasks.clear_expired_tokens", ignore_result=True)
@@ -147,11 +201,14 @@ def _database_unavailable(step: str, article_id: int) -> steps.Next:
 
 
 def _send_next(article_id: int, after: steps.Next | None, queue: str | None = None) -> None:
-    """Send the message a step asked for: the CPU step, or the fetch step again later (on ``queue``)."""
+    """Send the message a step asked for: the CPU step, the fetch step again later (on ``queue``), or
+    the image step."""
     if after is None:
         return
     countdown = after.delay or None
-    if after.step == steps.FETCH:
+    if after.step == steps.IMAGE:
+        _send(fetch_lead_image, (article_id,), None)
+    elif after.step == steps.FETCH:
         enqueue([article_id], countdown=countdown, queue=queue)
     elif not _send(extract_article, (article_id,), countdown) and not after.delay:
         steps.hand_off_not_sent(article_id)

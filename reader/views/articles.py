@@ -5,16 +5,17 @@ from __future__ import annotations
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.cache import cache_control
+from django.views.decorators.http import require_GET, require_POST, require_safe
 from django.views.decorators.vary import vary_on_headers
 
 from reader import conf, selectors
 from reader.forms import ALGORITHM_NOTES
-from reader.models import Article, ReaderPreferences
+from reader.models import Article, LeadImage, ReaderPreferences
 from reader.pipeline import saving
 from reader.services import organize
 from reader.views.access import AuthedRequest, get_article_for_user, safe_next
@@ -84,6 +85,7 @@ def article_detail(request: AuthedRequest, article_id: int) -> HttpResponse:
         "fonts": ReaderPreferences.Font.choices,
         "next_url": current_page(request) if fragment else request.get_full_path(),
         "detail": not fragment,
+        "lead_image": not fragment and LeadImage.objects.filter(article_id=article.pk).exists(),
         "oob_actions": just_read and fragment,
     }
     if fragment:
@@ -92,6 +94,24 @@ def article_detail(request: AuthedRequest, article_id: int) -> HttpResponse:
         return with_head(request, response) if just_read else response
     context["all_tags"] = selectors.tags_of(request.user)
     return render(request, "reader/article_detail.html", context)
+
+
+@login_required
+@require_safe
+@cache_control(private=True, max_age=86400)
+def lead_image(request: AuthedRequest, article_id: int) -> HttpResponse:
+    """The article's lead image as Digest downloaded it (``LeadImage``): its bytes with the type they
+    show, to the article's owner only. Nothing in it can run: a raster type only, ``nosniff``, and a
+    policy that allows nothing. 404 when there is none."""
+    article = get_article_for_user(request, article_id)
+    image = LeadImage.objects.filter(article_id=article.pk).first()
+    if image is None:
+        raise Http404("No lead image.")
+    response = HttpResponse(bytes(image.body), content_type=image.content_type)
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    response["Content-Disposition"] = "inline"
+    return response
 
 
 @login_required
