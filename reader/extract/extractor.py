@@ -20,7 +20,14 @@ from reader.extract.metadata.authors import find_authors
 from reader.extract.metadata.dates import find_published_at
 from reader.extract.metadata.images import find_top_image
 from reader.extract.metadata.jsonld import article_node, jsonld_objects, ld_text, resolve_references
-from reader.extract.metadata.tags import declared_direction, first_text, html_lang, meta_tags, site_names
+from reader.extract.metadata.tags import (
+    canonical_link,
+    declared_direction,
+    first_text,
+    html_lang,
+    meta_tags,
+    site_names,
+)
 from reader.extract.metadata.title import find_title
 from reader.extract.pagination import find_next_page
 from reader.extract.paywall import is_paywalled
@@ -164,6 +171,7 @@ def _extract_html(html: str, url: str) -> ExtractedArticle:
     result.published_at = find_published_at(tree, meta, article_ld, url)
     result.top_image = find_top_image(tree, meta, article_ld, url)
     result.next_page = find_next_page(tree, url)
+    result.canonical_url = canonical_link(tree, meta, url)
 
     remove_overlays(tree)
     # Before <noscript> goes with the scripts: on some pages it holds the only copy of the article.

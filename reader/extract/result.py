@@ -31,6 +31,7 @@ class ExtractedArticle:
     blocked: bool = False
     extractor: str = ""
     next_page: str = ""
+    canonical_url: str = ""
 
 
 class ExtractionError(Exception):

@@ -35,10 +35,13 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from reader import conf
-from reader.extract import ExtractionError, extract
-from reader.fetch.client import FetchError, fetch
+from reader.extract import ExtractionError, extract, next_page_of
+from reader.fetch.client import FetchedResponse, FetchError
+from reader.fetch.multipage import fetch_pages
 from reader.fetch.urls import safe_image_url, site_of
 from reader.models import Article, FetchedPage
+from reader.pages.multipart import MULTIPAGE_TYPE, Page, pack_pages
+from reader.pipeline.dedupe import fold_duplicate
 from reader.pipeline.politeness import HostLimiter, host_of
 from reader.search import index_article
 from reader.selectors import default_variant
@@ -163,7 +166,8 @@ def _guarded(article: Article, work) -> Next | None:
 
 def _fetch_and_store(article: Article, grant) -> Next | None:
     try:
-        response = fetch(article.url, conf.fetch_options())
+        # An article split over pages (rel="next") comes back as all of them, up to DIGEST_FETCH_MAX_PAGES.
+        pages = fetch_pages(article.url, conf.fetch_options(), _next_page)
     except FetchError as exc:
         flags = {"blocked": True} if exc.blocked else {}
         if exc.temporary:
@@ -173,8 +177,12 @@ def _fetch_and_store(article: Article, grant) -> Next | None:
     finally:
         if grant is not None:
             grant.release()  # the site is free again as soon as its bytes are in
-    _store_page(article, response)
+    _store_page(article, pages)
     return Next(EXTRACT)
+
+
+def _next_page(page: FetchedResponse) -> str:
+    return next_page_of(page.body, page.final_url, page.content_type, page.charset)
 
 
 def _extract_stored(article: Article) -> Retry:
@@ -336,20 +344,26 @@ def fail_timed_out(article_id: int) -> None:
     log.info("Article %s failed: over the time limit", article_id)
 
 
-def _store_page(article: Article, response) -> None:
+def _store_page(article: Article, pages: list[FetchedResponse]) -> None:
     """Keep the fetched bytes (compressed, apart from the article) and hand the article off to the
     CPU step: ``extracting``, due now, held for ``DIGEST_STUCK_AFTER`` seconds while its message waits
-    (a lost message lets the hand-off lapse, and the sweep queues the article again)."""
+    (a lost message lets the hand-off lapse, and the sweep queues the article again). The pages of an
+    article split over pages are kept as one ``multipart/mixed`` body (``reader.pages.multipart``)."""
     now = timezone.now()
+    response = pages[0]
+    body, content_type, charset = response.body, response.content_type, response.charset or ""
+    if len(pages) > 1:
+        body = pack_pages([Page(p.final_url, p.content_type, p.charset, p.body) for p in pages])
+        content_type, charset = MULTIPAGE_TYPE, ""
     FetchedPage.objects.update_or_create(
         article=article,
         defaults={
             "url": response.final_url,
             "status_code": response.status,
-            "content_type": response.content_type,
-            "charset": response.charset or "",
-            "body_compressed": FetchedPage.compress(response.body),
-            "size": len(response.body),
+            "content_type": content_type,
+            "charset": charset,
+            "body_compressed": FetchedPage.compress(body),
+            "size": len(body),
         },
     )
     article.final_url = response.final_url
@@ -370,7 +384,9 @@ def extract_and_summarize(article: Article, *, body: bytes, content_type: str, c
     """Extract the article from fetched bytes, store it, summarize it, index it and mark it ready.
 
     Used after a fetch and by ``reextract`` on stored pages. A page with no article text ends as
-    ``failed``; a bot-check page is queued again and the retry delay (seconds) returned.
+    ``failed``; a bot-check page is queued again and the retry delay (seconds) returned; a page whose
+    story the person saved before under another address is folded into that article
+    (``reader.pipeline.dedupe``) and not summarized.
     """
     url = article.final_url or article.url
     try:
@@ -383,6 +399,9 @@ def extract_and_summarize(article: Article, *, body: bytes, content_type: str, c
     text = extracted.text.strip()
     if not text:
         _fail(article, "no_text", "No article text was found on this page.", paywalled=extracted.paywalled)
+        return None
+    # The same story saved before under another address (AMP, m./www., a redirect): one article.
+    if fold_duplicate(article, extracted) is not None:
         return None
     published = extracted.published_at
     shift = published.utcoffset() if published is not None else None
