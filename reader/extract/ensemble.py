@@ -97,7 +97,7 @@ def _trafilatura_text(tree: lxml.html.HtmlElement, fast: bool = False) -> str | 
         include_comments=False,
         include_tables=True,
     )
-    return trafilatura_text(document.body) if document is not None else None
+    return trafilatura_text(getattr(document, "body", None))
 
 
 _NEWSPAPER_CONFIG = None

@@ -57,11 +57,12 @@ def unpack_pages(body: bytes) -> list[Page]:
         payload = part.get_payload(decode=True)
         if not isinstance(payload, bytes):
             continue
+        charset = part.get_param("charset")
         pages.append(
             Page(
                 url=str(part.get("Content-Location", "")),
                 content_type=part.get_content_type(),
-                charset=part.get_param("charset") if isinstance(part.get_param("charset"), str) else None,
+                charset=charset if isinstance(charset, str) else None,
                 body=payload,
             )
         )

@@ -258,7 +258,7 @@ def _date_lines(tree: lxml.html.HtmlElement) -> list[str]:
     """The texts of the page's time, date and byline elements (at most ``_MAX_DATE_LINES``), cleaned."""
     lines = []
     h1 = next(iter(tree.iter("h1")), None)
-    region = []
+    region: list[Any] = []
     if h1 is not None and h1.getparent() is not None:
         # Under the headline, whatever its markup ("Von … publiziert am 25. September 2018").
         for block in [h1.getparent(), *list(h1.getparent().itersiblings())[:3]]:
