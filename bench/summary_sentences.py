@@ -13,8 +13,8 @@ those summaries is checked for the four faults a person notices (issue 13):
 * ``no end``: it does not end with sentence punctuation (``. ! ? …``, perhaps inside closing
   quotation marks or brackets).
 
-It prints the share of flagged sentences (goal 0) and every flagged sentence with its page and reason,
-so a person can judge it. Nothing is timed.
+It prints the share of flagged sentences (goal 0) and every flagged sentence with its page, its fault
+and why the summarizer chose it (``why_kept``), so a person can judge it. Nothing is timed.
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ from __future__ import annotations
 import argparse
 import re
 import sys
+from collections import Counter
 from pathlib import Path
 
 from bench.extraction import DEFAULT_SHARED, REPO, load_pages
@@ -54,26 +55,52 @@ def faults(sentence: str, language: str = "en") -> list[str]:
     return found
 
 
-def measure(pages: list[tuple[str, str, str, str]]) -> tuple[int, list[tuple[str, str, list[str]]]]:
-    """Summarize every page as Digest saves it; return (sentences seen, [(page id, sentence, faults)])."""
+def why_kept(text: str, language: str) -> str:
+    """Why the summarizer may choose sentences without final punctuation from ``text``: the page is
+    mostly such lines (a checklist, a meal plan, a schedule), or nothing on it reads as prose. Counts
+    its sentences of running text with the summarizer's own rule (``summaries.summarizer.text``)."""
+    from summaries.summarizer.blocks import never_a_sentence, span_kinds
+    from summaries.summarizer.text import PROSE, UNFINISHED, language_resources, sentence_tier
+    from summaries.summarizer.tokenizers import sentence_spans
+
+    spans = sentence_spans(text, language)
+    kinds = [kind for _, _, kind in span_kinds(text)]
+    per_line = Counter(line for _, _, line in spans)
+    words = language_resources(language).words
+    tiers = Counter(
+        sentence_tier(text[a:b], words(text[a:b]), per_line[line] == 1)
+        for a, b, line in spans
+        if not never_a_sentence(kinds[line])
+    )
+    if not tiers[PROSE]:
+        return "kept: no sentence of the page reads as prose"
+    if tiers[UNFINISHED] >= tiers[PROSE]:
+        return f"kept: the page is mostly lines without final punctuation ({tiers[UNFINISHED]} against {tiers[PROSE]} sentences)"
+    return "not expected: the page is prose"
+
+
+def measure(pages: list[tuple[str, str, str, str]]) -> tuple[int, list[tuple[str, str, list[str], str]]]:
+    """Summarize every page as Digest saves it; return (sentences seen, [(page id, sentence, faults,
+    why the summarizer kept it)])."""
     from reader.extract import extract_html
     from summaries.summarizer import DEFAULT_ALGORITHM, DEFAULT_SENTENCES, summarize
 
     total = 0
-    flagged: list[tuple[str, str, list[str]]] = []
+    flagged: list[tuple[str, str, list[str], str]] = []
     for page_id, url, html, _truth in pages:
         article = extract_html(html, url)
+        language = article.language or "en"
         summary = summarize(
             article.text,
-            language=article.language or "en",
+            language=language,
             algorithm=DEFAULT_ALGORITHM,
             sentences=DEFAULT_SENTENCES,
             title=article.title,
         )
         for sentence in summary:
             total += 1
-            if found := faults(sentence.text, article.language or "en"):
-                flagged.append((page_id, sentence.text, found))
+            if found := faults(sentence.text, language):
+                flagged.append((page_id, sentence.text, found, why_kept(article.text, language)))
     return total, flagged
 
 
@@ -92,9 +119,9 @@ def main(argv: list[str] | None = None) -> int:
     share = len(flagged) / total if total else 0.0
     print(f"{len(pages)} pages, {total} default summary sentences, {len(flagged)} flagged ({share:.1%})")
     for reason in ("punctuation start", "pipe", "short", "no end"):
-        print(f"  {reason}: {sum(reason in f for _p, _s, f in flagged)}")
-    for page_id, sentence, found in flagged:
-        print(f"{page_id[:12]} [{', '.join(found)}] {sentence}")
+        print(f"  {reason}: {sum(reason in f for _p, _s, f, _k in flagged)}")
+    for page_id, sentence, found, kept in flagged:
+        print(f"{page_id[:12]} [{', '.join(found)}; {kept}] {sentence}")
     return 0
 
 

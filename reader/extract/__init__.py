@@ -25,8 +25,10 @@ Metadata (``metadata``) prefers what the page states about itself (JSON-LD, Open
 meta tags, ``<time datetime>``) over guesses. Every public function raises only
 :class:`ExtractionError`.
 
-Modules: ``extractor`` (the dispatcher and the order of the HTML steps), ``pdf``, ``ensemble``,
-``cleanup`` (lines, whitespace, boilerplate, pull quotes, overlays, ``<noscript>`` articles),
+Modules: ``extractor`` (the dispatcher and the order of the HTML steps, a split article's pages),
+``pdf``, ``ensemble``, ``layout`` (trees to the stored text's blocks: tables as rows, ``<pre>`` as code,
+``summaries.summarizer.blocks``), ``cleanup`` (lines, whitespace, boilerplate and its tails, pull quotes,
+overlays, ``<noscript>`` articles, deep nesting),
 ``metadata/`` (title, authors, dates, image, JSON-LD and meta tags), ``paywall``, ``language``
 (language and writing direction), ``pagination`` (the next page of a split article, for the
 fetcher), ``result`` (the returned types).

@@ -34,7 +34,7 @@ _ZERO_WIDTH = re.compile(r"[\u200b-\u200d\u2060\ufeff\u00ad]")
 
 
 def clean_line(text: str) -> str:
-    """One line of text with zero-width and control characters removed (``reader.pages.text``) and
+    """One line of text with zero-width characters, soft hyphens and control characters removed (``reader.pages.text``) and
     runs of spaces (tabs, no-break and typographic spaces) collapsed to one, stripped at both ends."""
     text = strip_control_chars(_ZERO_WIDTH.sub("", text))
     return _SPACES.sub(" ", text).strip()
