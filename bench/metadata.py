@@ -20,10 +20,8 @@ the accuracy per field and system; ``--misses`` lists Digest's wrong values.
 
 from __future__ import annotations
 
-import argparse
 import json
 import re
-import sys
 import unicodedata
 import warnings
 from collections.abc import Callable
@@ -31,7 +29,7 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
-from bench.extraction import DEFAULT_SHARED, REPO, load_pages
+from bench.extraction import newspaper_article, page_arguments, shared_pages
 
 TRUTH = Path(__file__).resolve().parent / "metadata_truth.json"
 FIELDS = ("title", "authors", "published")
@@ -88,14 +86,7 @@ def htmldate_alone(html: str, url: str) -> Prediction:
 
 
 def newspaper3k_alone(html: str, url: str) -> Prediction:
-    from newspaper import Article, Config
-
-    config = Config()
-    config.fetch_images = False
-    config.memoize_articles = False
-    article = Article(url, config=config)
-    article.download(input_html=html)
-    article.parse()
+    article = newspaper_article(html, url)
     return article.title, list(article.authors), day(article.publish_date)
 
 
@@ -144,20 +135,16 @@ def run(
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--shared", type=Path, default=DEFAULT_SHARED, help="shared data folder")
+    parser = page_arguments(__doc__.split("\n")[0])
     parser.add_argument("--misses", action="store_true", help="list Digest's wrong values")
     parser.add_argument("--systems", default=",".join(SYSTEMS), help="comma-separated systems to run")
     args = parser.parse_args(argv)
-    if not (args.shared / "bench" / "extraction").is_dir():
-        print(f"benchmark data not found under {args.shared}", file=sys.stderr)
+    pages = shared_pages(args)
+    if pages is None:
         return 2
-    if str(REPO) not in sys.path:
-        sys.path.insert(0, str(REPO))
     truth = load_truth()
-    pages = load_pages(args.shared)
     results = run(pages, truth, [s for s in args.systems.split(",") if s in SYSTEMS])
-    print(f"{len(truth)} annotated pages")
+    print(f"{sum(1 for page_id, *_ in pages if page_id in truth)} annotated pages")
     print("| system | title | authors | published date |")
     print("|---|---|---|---|")
     for name, fields in results.items():

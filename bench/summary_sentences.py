@@ -19,13 +19,10 @@ and why the summarizer chose it (``why_kept``), so a person can judge it. Nothin
 
 from __future__ import annotations
 
-import argparse
 import re
-import sys
 from collections import Counter
-from pathlib import Path
 
-from bench.extraction import DEFAULT_SHARED, REPO, load_pages
+from bench.extraction import page_arguments, shared_pages
 
 # Opening quotation marks and brackets a sentence may start with.
 OPENERS = "\"'“‘«»„‚‹›「『（([¿¡"
@@ -105,16 +102,9 @@ def measure(pages: list[tuple[str, str, str, str]]) -> tuple[int, list[tuple[str
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--limit", type=int, default=None, help="only the first N pages (by id)")
-    parser.add_argument("--shared", type=Path, default=DEFAULT_SHARED, help="shared data folder")
-    args = parser.parse_args(argv)
-    if not (args.shared / "bench" / "extraction").is_dir():
-        print(f"benchmark data not found under {args.shared}", file=sys.stderr)
+    pages = shared_pages(page_arguments(__doc__.split("\n")[0]).parse_args(argv))
+    if pages is None:
         return 2
-    if str(REPO) not in sys.path:
-        sys.path.insert(0, str(REPO))
-    pages = load_pages(args.shared, args.limit)
     total, flagged = measure(pages)
     share = len(flagged) / total if total else 0.0
     print(f"{len(pages)} pages, {total} default summary sentences, {len(flagged)} flagged ({share:.1%})")

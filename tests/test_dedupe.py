@@ -96,24 +96,20 @@ def test_www_and_m_editions_with_the_same_path_are_one_article(user, http_server
     assert Article.objects.for_user(user).count() == 1
 
 
-def test_a_sitewide_home_page_canonical_merges_nothing(user, http_server, settings) -> None:
-    home = _host(http_server, "gazette.example.com", "/")
-    one = http_server.add("/2024/06/11/trains", _page(STORY, home), headers=HTML, host="gazette.example.com")
-    two = http_server.add("/2024/06/12/ferries", _page("Ferries run late all week", home, OTHER), headers=HTML)
+@pytest.mark.parametrize(
+    "canonical_path",
+    ["/", "/news/latest"],
+    ids=["a sitewide home-page canonical", "the same canonical on another story"],
+)
+def test_a_shared_canonical_merges_no_two_stories(user, http_server, settings, canonical_path: str) -> None:
+    canonical = _host(http_server, "gazette.example.com", canonical_path)
+    one = http_server.add("/2024/06/11/trains", _page(STORY, canonical), headers=HTML, host="gazette.example.com")
+    two = http_server.add("/2024/06/12/ferries", _page("Ferries run late all week", canonical, OTHER), headers=HTML)
     settings.DIGEST_RESOLVE = http_server.resolve_map()
     _save(user, one)
     _save(user, two)
+    # Two articles, each with the address the person saved.
     assert sorted(a.url for a in Article.objects.for_user(user)) == sorted([one, two])
-
-
-def test_the_same_canonical_with_another_story_merges_nothing(user, http_server, settings) -> None:
-    shared = _host(http_server, "gazette.example.com", "/news/latest")
-    one = http_server.add("/a", _page(STORY, shared), headers=HTML, host="gazette.example.com")
-    two = http_server.add("/b", _page("Ferries run late all week", shared, OTHER), headers=HTML)
-    settings.DIGEST_RESOLVE = http_server.resolve_map()
-    _save(user, one)
-    _save(user, two)
-    assert Article.objects.for_user(user).count() == 2
 
 
 def test_a_failed_earlier_save_of_the_story_gives_way_to_the_new_one(user, http_server, settings) -> None:

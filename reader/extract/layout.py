@@ -16,25 +16,50 @@ indentation. Everything else is text.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 import lxml.html
 
 from summaries.summarizer.blocks import code_block, table_row
 
-# HTML elements that start a new line.
-_BLOCK_TAGS = {
-    "p", "div", "section", "article", "main", "header", "footer", "aside", "nav", "h1", "h2",
-    "h3", "h4", "h5", "h6", "li", "ul", "ol", "dl", "dt", "dd", "tr", "table", "blockquote",
-    "pre", "figure", "figcaption", "br", "hr", "form", "address", "center", "caption",
-}  # fmt: skip
-# HTML elements whose text is never shown.
-_SKIPPED_TAGS = {"script", "style", "noscript", "template", "svg", "button", "select"}
-# trafilatura's XML: elements that start a new line.
-_XML_BLOCK_TAGS = {"p", "head", "item", "list", "quote", "lb", "graphic", "row", "table", "cell", "div", "note"}
-# Elements inside a table cell that make it a layout cell (a page laid out with a table), not data.
-_LAYOUT_CELL_CHILDREN = {"p", "div", "ul", "ol", "table", "h1", "h2", "h3", "h4", "h5", "h6", "blockquote", "pre"}
-_XML_LAYOUT_CELL_CHILDREN = {"p", "list", "table", "head", "quote", "code"}
+
+@dataclass(frozen=True)
+class _Markup:
+    """What the elements of one kind of tree mean: those that start a new line (``blocks``), those
+    whose text is never shown (``skipped``), the table's row and cell tags, what inside a cell makes a
+    table a page's layout, and which elements are code (``is_code``)."""
+
+    blocks: frozenset[str]
+    skipped: frozenset[str]
+    row: str
+    cells: tuple[str, ...]
+    layout_children: frozenset[str]
+    is_code: Callable[[Any], bool]
+
+
+HTML = _Markup(
+    blocks=frozenset({
+        "p", "div", "section", "article", "main", "header", "footer", "aside", "nav", "h1", "h2",
+        "h3", "h4", "h5", "h6", "li", "ul", "ol", "dl", "dt", "dd", "tr", "table", "blockquote",
+        "pre", "figure", "figcaption", "br", "hr", "form", "address", "center", "caption", "td", "th",
+    }),
+    skipped=frozenset({"script", "style", "noscript", "template", "svg", "button", "select"}),
+    row="tr",
+    cells=("td", "th"),
+    layout_children=frozenset({"p", "div", "ul", "ol", "table", "h1", "h2", "h3", "h4", "h5", "h6", "blockquote", "pre"}),
+    is_code=lambda el: el.tag == "pre",
+)  # fmt: skip
+# trafilatura's XML: its ``<code>`` is inline or block code alike; a line break makes it a block.
+TRAFILATURA = _Markup(
+    blocks=frozenset({"p", "head", "item", "list", "quote", "lb", "graphic", "row", "table", "cell", "div", "note"}),
+    skipped=frozenset(),
+    row="row",
+    cells=("cell",),
+    layout_children=frozenset({"p", "list", "table", "head", "quote", "code"}),
+    is_code=lambda el: el.tag == "code" and _is_block_code(el),
+)
 # A cell with more words than this holds running text: the table lays out a page.
 _MAX_DATA_CELL_WORDS = 40
 
@@ -73,33 +98,7 @@ def element_text(element: lxml.html.HtmlElement) -> str:
     Input: an lxml element. Output: text with ``\\n`` between blocks; scripts, styles, templates
     and form controls are skipped. Lines are not cleaned (``cleanup.tidy_text`` does that).
     """
-    out = _Lines()
-
-    def walk(el: Any) -> None:
-        tag = el.tag if isinstance(el.tag, str) else ""
-        if tag in _SKIPPED_TAGS:
-            out.add(el.tail)
-            return
-        if tag == "pre":
-            out.extend(code_block(_pre_text(el)))
-            out.add(el.tail)
-            return
-        if tag == "table" and _is_data_table(el, "tr", ("td", "th"), _LAYOUT_CELL_CHILDREN):
-            out.extend(_rows(el, "tr", ("td", "th")))
-            out.add(el.tail)
-            return
-        block = tag in _BLOCK_TAGS or tag in ("td", "th")
-        if block:
-            out.end()
-        out.add(el.text)
-        for child in el:
-            walk(child)
-        if block:
-            out.end()
-        out.add(el.tail)
-
-    walk(element)
-    return out.text()
+    return _text([element], HTML)
 
 
 def trafilatura_text(body: Any) -> str:
@@ -107,21 +106,26 @@ def trafilatura_text(body: Any) -> str:
     stored text's format. Its words are those of trafilatura's own ``txt`` output; list markers
     and table rules are left out, tables are table rows, block code a code block. "" for None.
     """
-    if body is None:
-        return ""
+    return _text(list(body), TRAFILATURA) if body is not None else ""
+
+
+def _text(roots: list[Any], markup: _Markup) -> str:
     out = _Lines()
 
     def walk(el: Any) -> None:
         tag = el.tag if isinstance(el.tag, str) else ""
-        if tag == "code" and _is_block_code(el):
+        if tag in markup.skipped:
+            out.add(el.tail)
+            return
+        if tag and markup.is_code(el):
             out.extend(code_block(_pre_text(el)))
             out.add(el.tail)
             return
-        if tag == "table" and _is_data_table(el, "row", ("cell",), _XML_LAYOUT_CELL_CHILDREN):
-            out.extend(_rows(el, "row", ("cell",)))
+        if tag == "table" and _is_data_table(el, markup):
+            out.extend(_rows(el, markup))
             out.add(el.tail)
             return
-        block = tag in _XML_BLOCK_TAGS
+        block = tag in markup.blocks
         if block:
             out.end()
         out.add(el.text)
@@ -131,8 +135,8 @@ def trafilatura_text(body: Any) -> str:
             out.end()
         out.add(el.tail)
 
-    for child in body:
-        walk(child)
+    for root in roots:
+        walk(root)
     return out.text()
 
 
@@ -149,9 +153,9 @@ def _pre_text(el: Any) -> str:
         tag = node.tag if isinstance(node.tag, str) else ""
         if tag in ("br", "lb"):
             parts.append("\n")
-        elif tag not in _SKIPPED_TAGS and node.text:
+        elif tag not in HTML.skipped and node.text:
             parts.append(node.text)
-        if tag not in _SKIPPED_TAGS:
+        if tag not in HTML.skipped:
             for child in node:
                 walk(child)
         if node.tail and node is not el:
@@ -170,25 +174,25 @@ def _table_rows(table: Any, row_tag: str) -> list[Any]:
     return [row for row in table.iter(row_tag) if next(row.iterancestors("table"), None) is table]
 
 
-def _is_data_table(table: Any, row_tag: str, cell_tags: tuple[str, ...], layout_children: set[str]) -> bool:
+def _is_data_table(table: Any, markup: _Markup) -> bool:
     """A table of data: some row has two cells or more, and no cell holds paragraphs, lists, other
     tables or more than ``_MAX_DATA_CELL_WORDS`` words (those lay a page out)."""
-    rows = _table_rows(table, row_tag)
-    if not rows or max(len(_cells(row, cell_tags)) for row in rows) < 2:
+    rows = _table_rows(table, markup.row)
+    if not rows or max(len(_cells(row, markup.cells)) for row in rows) < 2:
         return False
     for row in rows:
-        for cell in _cells(row, cell_tags):
-            if any(isinstance(c.tag, str) and c.tag in layout_children for c in cell.iter()):
+        for cell in _cells(row, markup.cells):
+            if any(isinstance(c.tag, str) and c.tag in markup.layout_children for c in cell.iter()):
                 return False
             if len(" ".join(cell.itertext()).split()) > _MAX_DATA_CELL_WORDS:
                 return False
     return True
 
 
-def _rows(table: Any, row_tag: str, cell_tags: tuple[str, ...]) -> list[str]:
+def _rows(table: Any, markup: _Markup) -> list[str]:
     lines = []
-    for row in _table_rows(table, row_tag):
-        line = table_row(" ".join(cell.itertext()) for cell in _cells(row, cell_tags))
+    for row in _table_rows(table, markup.row):
+        line = table_row(" ".join(cell.itertext()) for cell in _cells(row, markup.cells))
         if line:
             lines.append(line)
     return lines
