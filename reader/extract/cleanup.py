@@ -20,7 +20,7 @@ import lxml.etree
 import lxml.html
 
 from reader.pages.text import strip_control_chars
-from summaries.summarizer.blocks import CELL_SEPARATOR, CODE, FENCE, ROW, TEXT, is_fence, line_kinds, table_row
+from summaries.summarizer.blocks import CELL_SEPARATOR, CODE, FENCE, ROW, TEXT, has_blocks, is_fence, line_kinds, table_row
 
 # A word, as the ensemble's shingles, the title/site-name comparison and the line rules count them.
 WORD = re.compile(r"\w+")
@@ -48,6 +48,8 @@ def tidy_text(text: str) -> str:
     if not text:
         return ""
     lines = text.replace("\r\n", "\n").replace("\r", "\n").replace("\x0c", "\n").split("\n")
+    if not has_blocks(text):
+        return "\n".join(line for line in map(clean_line, lines) if line)
     out = []
     for line, kind in zip(lines, line_kinds(lines), strict=True):
         if kind == CODE:
@@ -121,6 +123,7 @@ _PAGINATION_WORDS = frozenset(
     "page of next previous prev older newer posts seite von weiter zurück nächste vorherige página de siguiente "
     "anterior pagina di successiva precedente suivante précédente sur".split()
 )
+_MAX_PAGINATION_CHARS = 80
 _PAGINATION_TRIGGERS = frozenset(
     "of next previous prev older newer von weiter zurück nächste vorherige siguiente "
     "anterior successiva precedente suivante précédente sur".split()
@@ -147,6 +150,8 @@ _MAX_TAIL_WORDS = 60
 
 
 def _is_pagination(line: str) -> bool:
+    if len(line) > _MAX_PAGINATION_CHARS:
+        return False
     words = WORD.findall(line.lower())
     return (
         0 < len(words) <= 10
@@ -385,13 +390,13 @@ _INLINE = {
 }
 
 
-def tree_depth(tree: lxml.html.HtmlElement) -> int:
-    """The most levels of elements in ``tree`` (the root is level 1); one pass, no recursion."""
-    depth = deepest = 0
-    for event, _el in lxml.etree.iterwalk(tree, events=("start", "end")):
-        depth += 1 if event == "start" else -1
-        deepest = max(deepest, depth)
-    return deepest
+# An element at this level or deeper: one location path, evaluated by libxml2 level by level.
+_TOO_DEEP = lxml.etree.XPath("/" + "/".join(["*"] * (MAX_DEPTH + 1)))
+
+
+def too_deep(tree: lxml.html.HtmlElement) -> bool:
+    """Whether ``tree`` nests elements deeper than ``MAX_DEPTH`` levels (the root is level 1)."""
+    return bool(_TOO_DEEP(tree.getroottree()))
 
 
 def flatten_deep_nesting(tree: lxml.html.HtmlElement) -> bool:
@@ -403,7 +408,7 @@ def flatten_deep_nesting(tree: lxml.html.HtmlElement) -> bool:
     tags (their text stays); then any element below the limit does, so its text joins its parent's.
     Nothing of the text is lost. Changes ``tree`` in place; cost linear in its size per pass.
     """
-    if tree_depth(tree) <= MAX_DEPTH:
+    if not too_deep(tree):
         return False
     for el in list(tree.iter(lxml.etree.Element)):
         if (
@@ -415,7 +420,7 @@ def flatten_deep_nesting(tree: lxml.html.HtmlElement) -> bool:
         ):
             el.drop_tag()
     for limit, tags in ((MAX_DEPTH // 2, _INLINE), (MAX_DEPTH, None)):
-        if tree_depth(tree) <= MAX_DEPTH:
+        if not too_deep(tree):
             break
         doomed = []
         depth = 0

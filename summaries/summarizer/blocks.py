@@ -63,6 +63,11 @@ def code_block(code: str) -> list[str]:
     return [CODE_FENCE, *(" " + line if _FENCE_LINE.fullmatch(line) else line for line in lines), CODE_FENCE]
 
 
+def has_blocks(text: str) -> bool:
+    """False when ``text`` (str) can only be lines of ``TEXT`` (no tab, no fence): a fast path."""
+    return CELL_SEPARATOR in text or CODE_FENCE in text
+
+
 def is_fence(line: str) -> bool:
     """True when ``line`` (one line, str) opens or closes a code block."""
     return bool(_FENCE_LINE.fullmatch(line))
@@ -80,6 +85,9 @@ def line_kinds(lines: Iterable[str], cut: bool = False) -> Iterator[str]:
     code), unless ``cut`` says the lines are the start of a longer text (the block goes on past them).
     """
     pending: list[str] = []  # lines after an opening fence, until its closing fence
+    if isinstance(lines, list) and not any(CELL_SEPARATOR in line or CODE_FENCE in line for line in lines):
+        yield from (TEXT for _ in lines)
+        return
     for line in lines:
         if pending:
             if is_fence(line):

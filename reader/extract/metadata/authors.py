@@ -6,6 +6,7 @@ import re
 from html import unescape
 from typing import Any
 
+import lxml.etree
 import lxml.html
 
 from reader.extract.cleanup import clean_line
@@ -53,11 +54,11 @@ _NAME_SPLIT = re.compile(r"\s*(?:,|&|;|\|)\s*|\s+(?:and|AND|And|und|UND|et|ET|y|
 # <meta> names that carry an author, most specific first.
 _AUTHOR_META_KEYS = ("author", "article:author", "dc.creator", "parsely-author", "sailthru.author", "byl")
 # Elements that hold a byline.
-_BYLINE_XPATH = (
-    '//*[@rel or @itemprop or @class][@rel="author" or contains(concat(" ", normalize-space(@itemprop), " "), " author ")'
-    ' or contains(@class, "byline") or contains(@class, "author-name") or contains(@class, "article-author")'
-    ' or contains(concat(" ", normalize-space(@class), " "), " author ")]'
+# The XPath keeps what may be one (cheap tests, in libxml2); ``_is_byline`` decides.
+_BYLINE_XPATH = lxml.etree.XPath(
+    './/*[@rel="author" or contains(@itemprop, "author") or contains(@class, "byline") or contains(@class, "author")]'
 )
+_BYLINE_CLASS = re.compile(r"byline|author-name|article-author|(?:^|\s)author(?:\s|$)")
 # A byline naming more people than this is a list of contributors, not the article's authors.
 _MAX_AUTHORS = 10
 
@@ -87,6 +88,8 @@ def find_authors(
             value = meta.get(key, "")
             if value and not value.startswith("http") and (stated := _people(_split_names(value), sites)):
                 break
+    if len(stated) > 1:
+        return stated[:_MAX_AUTHORS]  # the page's statement names several: it keeps them all
     shown = _people(byline_names(tree), sites)
     if shown and (not stated or _keys(stated) < _keys(shown)):
         return shown[:_MAX_AUTHORS]
@@ -166,10 +169,12 @@ def byline_names(tree: lxml.html.HtmlElement) -> list[str]:
     scopes = tree.xpath("//article")[:1] or tree.xpath("//main") or [tree]
     h1 = _first_h1(scopes[0], tree)
     if h1 is not None and h1.getparent() is not None and scopes[0] is not tree:
-        scopes = [*scopes, *_headline_region(h1)]
+        # The headline's own header, when it stands outside the article (inside it, it was searched).
+        if not any(scope in h1.iterancestors() for scope in scopes):
+            scopes = [*scopes, *_headline_region(h1)]
     for scope in scopes:
         marked = [
-            el for el in scope.xpath("." + _BYLINE_XPATH) if el.tag not in ("meta", "link") and not _in_comments(el)
+            el for el in _BYLINE_XPATH(scope) if _is_byline(el) and not _in_comments(el)
         ]
         for group in _byline_groups(marked):
             # Read as one byline ("A, B, Washington, Nov 20"): places and dates after a name drop out.
@@ -230,6 +235,18 @@ def byline_text(el: Any) -> str:
         joined = not text or _JOINED_BEFORE.search(text) or _JOINED_AFTER.match(segment)
         text = f"{text} {segment}" if joined else f"{text} · {segment}"
     return text.strip()
+
+
+def _is_byline(el: Any) -> bool:
+    """Marked as a byline: ``rel="author"``, ``itemprop`` author, or a ``byline``, ``author``,
+    ``author-name`` or ``article-author`` class."""
+    if el.tag in ("meta", "link"):
+        return False
+    return (
+        el.get("rel") == "author"
+        or "author" in (el.get("itemprop") or "").split()
+        or bool(_BYLINE_CLASS.search(el.get("class") or ""))
+    )
 
 
 def _byline_groups(marked: list[Any]) -> list[list[Any]]:

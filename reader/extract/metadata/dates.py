@@ -35,7 +35,10 @@ _FIRST_YEAR, _LAST_YEAR = 1990, 2100
 # Longer strings are prose, not a date.
 _MAX_DATE_CHARS = 64
 # "itemprop" holds a space-separated list ("datePublished dateCreated").
-_ITEMPROP_PUBLISHED = '//*[@itemprop][contains(concat(" ", normalize-space(@itemprop), " "), " datePublished ")]'
+_ITEMPROP_PUBLISHED = lxml.etree.XPath(
+    '//*[@itemprop][contains(concat(" ", normalize-space(@itemprop), " "), " datePublished ")]'
+)
+_TIME_DATETIME = lxml.etree.XPath("//time[@datetime]")
 
 # Zone names pages print beside a time, and their offsets (hours) or IANA zones (daylight time
 # depends on the date). Only unambiguous ones: "IST" and "AMT" name two zones each.
@@ -84,12 +87,14 @@ _MONTH = re.compile(
     re.IGNORECASE,
 )
 # Elements whose own text may hold the visible date line.
-_DATE_LINE_XPATH = (
+_DATE_LINE_XPATH = lxml.etree.XPath(
     '//time | //*[@class][contains(@class, "date") or contains(@class, "time") or contains(@class, "byline")'
     ' or contains(@class, "published") or contains(@class, "meta")]'
 )
-# Visible date lines looked at, at most.
+# Visible date lines looked at, at most, and the most child elements one may have.
 _MAX_DATE_LINES = 40
+_MAX_LINE_CHILDREN = 8
+_MAX_LINE_CHARS = 200
 
 
 def find_published_at(tree: lxml.html.HtmlElement, meta: dict[str, str], article_ld: dict, url: str) -> datetime | None:
@@ -111,17 +116,20 @@ def find_published_at(tree: lxml.html.HtmlElement, meta: dict[str, str], article
     if article_ld:
         candidates += [article_ld.get("datePublished"), article_ld.get("dateCreated")]
     candidates += [meta.get(k) for k in _DATE_META_KEYS]
-    candidates += [el.get("datetime") or el.get("content") for el in tree.xpath(_ITEMPROP_PUBLISHED)]
-    candidates += [el.get("datetime") for el in tree.xpath("//time[@datetime]")[:3]]
+    candidates += [el.get("datetime") or el.get("content") for el in _ITEMPROP_PUBLISHED(tree)]
+    candidates += [el.get("datetime") for el in _TIME_DATETIME(tree)[:3]]
     if article_ld:
         candidates.append(article_ld.get("dateModified"))
-    parsed = [p for p in (_parse_with_zone(v) for v in candidates) if p is not None]
-    if parsed:
-        first, explicit_utc = parsed[0]
+    for position, value in enumerate(candidates):
+        parsed = _parse_with_zone(value)
+        if parsed is None:
+            continue
+        first, explicit_utc = parsed
         if explicit_utc:
-            others = [_parse_with_zone(meta.get(k)) for k in _ZONE_EVIDENCE_KEYS]
-            offsets = [dt for dt, utc in [*parsed[1:], *filter(None, others)] if not utc and dt.utcoffset()]
-            zone = _page_zone(offsets, tree, first)
+            # Only now the page's other dates are read, for the zone it writes its times in.
+            rest = [*candidates[position + 1 :], *(meta.get(k) for k in _ZONE_EVIDENCE_KEYS)]
+            others = [p for p in map(_parse_with_zone, rest) if p is not None]
+            zone = _page_zone([dt for dt, utc in others if not utc and dt.utcoffset()], tree, first)
             if zone is not None:
                 return first.astimezone(zone)
         return first
@@ -263,11 +271,16 @@ def _date_lines(tree: lxml.html.HtmlElement) -> list[str]:
         # Under the headline, whatever its markup ("Von … publiziert am 25. September 2018").
         for block in [h1.getparent(), *list(h1.getparent().itersiblings())[:3]]:
             region.extend(itertools.islice((e for e in block.iter("p", "span", "div", "small") if len(e) <= 8), 20))
-    for el in [*tree.xpath(_DATE_LINE_XPATH), *region]:
-        if el.tag in ("script", "style", "meta", "link", "html", "body"):
+    for el in [*_DATE_LINE_XPATH(tree), *region]:
+        # A date line is short: an element holding more (a "meta" section, the article) is skipped
+        # before its text is read.
+        if el.tag in ("script", "style", "meta", "link", "html", "body") or len(el) > _MAX_LINE_CHILDREN:
             continue
-        text = clean_line(el.text_content() or "")
-        if 6 <= len(text) <= 200:
+        raw = el.text_content() or ""
+        if len(raw) > 2 * _MAX_LINE_CHARS:
+            continue
+        text = clean_line(raw)
+        if 6 <= len(text) <= _MAX_LINE_CHARS:
             lines.append(text)
             if len(lines) >= _MAX_DATE_LINES:
                 break
