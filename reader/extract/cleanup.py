@@ -20,7 +20,17 @@ import lxml.etree
 import lxml.html
 
 from reader.pages.text import strip_control_chars
-from summaries.summarizer.blocks import CELL_SEPARATOR, CODE, FENCE, ROW, TEXT, has_blocks, is_fence, line_kinds, table_row
+from summaries.summarizer.blocks import (
+    CELL_SEPARATOR,
+    CODE,
+    FENCE,
+    ROW,
+    TEXT,
+    has_blocks,
+    is_fence,
+    line_kinds,
+    table_row,
+)
 
 # A word, as the ensemble's shingles, the title/site-name comparison and the line rules count them.
 WORD = re.compile(r"\w+")

@@ -173,9 +173,7 @@ def byline_names(tree: lxml.html.HtmlElement) -> list[str]:
         if not any(scope in h1.iterancestors() for scope in scopes):
             scopes = [*scopes, *_headline_region(h1)]
     for scope in scopes:
-        marked = [
-            el for el in _BYLINE_XPATH(scope) if _is_byline(el) and not _in_comments(el)
-        ]
+        marked = [el for el in _BYLINE_XPATH(scope) if _is_byline(el) and not _in_comments(el)]
         for group in _byline_groups(marked):
             # Read as one byline ("A, B, Washington, Nov 20"): places and dates after a name drop out.
             text = ", ".join(t for t in (byline_text(el).strip(" ,") for el in group) if t)
