@@ -9,7 +9,7 @@ DEV_STAMP := $(VENV)/.installed-dev-$(shell cat requirements.txt requirements-no
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install install-dev run serve test test-fast lint screenshots bench-extraction bench-summarization bench-pipeline bench-web bench-api bench-limits bench-transfer bench-readers clean
+.PHONY: install install-dev run serve test test-fast lint screenshots bench-extraction bench-summarization bench-sentences bench-metadata bench-pipeline bench-web bench-api bench-limits bench-transfer bench-readers clean
 
 $(STAMP): requirements.txt requirements-nodeps.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -80,6 +80,14 @@ bench-extraction: install-dev
 
 bench-summarization: install-dev
 	SECRET_KEY=bench $(BIN)/python -m bench.summarization
+
+# Default summary sentences of the shared pages that are no sentences (bench/README.md, "Summary sentences").
+bench-sentences: install-dev
+	$(BIN)/python -m bench.summary_sentences
+
+# Title, authors and date against our annotation of the shared pages, beside trafilatura, htmldate, newspaper3k.
+bench-metadata: install-dev
+	$(BIN)/python -m bench.metadata
 
 bench-pipeline: install-dev
 	$(BIN)/python -m bench.pipeline

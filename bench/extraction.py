@@ -24,6 +24,7 @@ import time
 from collections import Counter
 from collections.abc import Callable, Iterable
 from pathlib import Path
+from typing import Any
 
 REPO = Path(__file__).resolve().parent.parent
 DEFAULT_SHARED = REPO.parent / "shared"
@@ -114,8 +115,9 @@ def ours(html: str, url: str) -> str:
     return extract_html(html, url).text
 
 
-def newspaper3k_alone(html: str, url: str) -> str:
-    """newspaper3k 0.2.8 as the design first used it: Article.download(input_html) + parse()."""
+def newspaper_article(html: str, url: str) -> Any:
+    """newspaper3k 0.2.8's ``Article`` for a page, as the design first used it: ``download(input_html)``
+    + ``parse()``, no image fetching, no memo of seen articles."""
     from newspaper import Article, Config
 
     config = Config()
@@ -124,7 +126,12 @@ def newspaper3k_alone(html: str, url: str) -> str:
     article = Article(url, config=config)
     article.download(input_html=html)
     article.parse()
-    return article.text
+    return article
+
+
+def newspaper3k_alone(html: str, url: str) -> str:
+    """newspaper3k 0.2.8 alone: the text of ``newspaper_article``."""
+    return str(newspaper_article(html, url).text)
 
 
 def trafilatura_alone(html: str, url: str) -> str:
@@ -195,10 +202,27 @@ def _p95(sorted_values: list[float]) -> float:
     return sorted_values[min(len(sorted_values) - 1, round(0.95 * (len(sorted_values) - 1)))]
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+def page_arguments(description: str) -> argparse.ArgumentParser:
+    """The command line of a benchmark over the shared pages: ``--limit N`` and ``--shared PATH``."""
+    parser = argparse.ArgumentParser(description=description)
     parser.add_argument("--limit", type=int, default=None, help="only the first N pages (by id)")
     parser.add_argument("--shared", type=Path, default=DEFAULT_SHARED, help="shared data folder")
+    return parser
+
+
+def shared_pages(args: argparse.Namespace) -> list[tuple[str, str, str, str]] | None:
+    """``load_pages`` for the parsed ``page_arguments``, with the repository importable; None (and a
+    line on stderr) when the shared data is not there."""
+    if not (args.shared / "bench" / "extraction").is_dir():
+        print(f"benchmark data not found under {args.shared}", file=sys.stderr)
+        return None
+    if str(REPO) not in sys.path:
+        sys.path.insert(0, str(REPO))
+    return load_pages(args.shared, args.limit)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = page_arguments(__doc__.split("\n")[0])
     parser.add_argument(
         "--dump",
         type=Path,
@@ -206,12 +230,9 @@ def main(argv: list[str] | None = None) -> int:
         help="write per-page texts and scores as JSON",
     )
     args = parser.parse_args(argv)
-    if not (args.shared / "bench" / "extraction").is_dir():
-        print(f"benchmark data not found under {args.shared}", file=sys.stderr)
+    pages = shared_pages(args)
+    if pages is None:
         return 2
-    if str(REPO) not in sys.path:
-        sys.path.insert(0, str(REPO))
-    pages = load_pages(args.shared, args.limit)
     results = run(pages)
     if args.dump:
         args.dump.write_text(json.dumps({n: r["pages"] for n, r in results.items()}, indent=1), "utf8")

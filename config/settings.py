@@ -330,6 +330,20 @@ DIGEST_LEAD_IMAGES = env.bool("DIGEST_LEAD_IMAGES", default=True)
 DIGEST_IMAGE_MAX_BYTES = env.int("DIGEST_IMAGE_MAX_BYTES", default=5 * 1024 * 1024)  # bytes
 # CA certificates for HTTPS (a PEM file); empty: certifi's bundle.
 DIGEST_FETCH_CA_BUNDLE = env.str("DIGEST_FETCH_CA_BUNDLE", default="") or None
+# The Accept and Accept-Language headers of every page fetch: some servers refuse a request without
+# them (a .NET site answers 500 with no Accept-Language).
+DIGEST_FETCH_ACCEPT = env.str(
+    "DIGEST_FETCH_ACCEPT", default="text/html,application/xhtml+xml,application/pdf;q=0.9,*/*;q=0.5"
+)
+DIGEST_FETCH_ACCEPT_LANGUAGE = env.str("DIGEST_FETCH_ACCEPT_LANGUAGE", default="en-US,en;q=0.9,*;q=0.5")
+# Sent once more, instead of DIGEST_USER_AGENT, when a site refuses the page (403, 406, 500) to a
+# client that does not look like a browser; empty: never.
+DIGEST_FETCH_BROWSER_USER_AGENT = env.str(
+    "DIGEST_FETCH_BROWSER_USER_AGENT",
+    default="Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0",
+)
+# Pages of an article split over pages (rel="next") fetched and joined, the first included; 1: none.
+DIGEST_FETCH_MAX_PAGES = env.int("DIGEST_FETCH_MAX_PAGES", default=5)
 
 
 # The fetcher's own parsers read these two; a bad entry stops start-up with its reason.

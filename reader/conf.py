@@ -19,6 +19,10 @@ def fetch_options() -> FetchOptions:
     ``DIGEST_PRIVATE_NETWORKS_ALLOWED`` and ``DIGEST_RESOLVE`` settings (units in ``FetchOptions``)."""
     return FetchOptions(
         user_agent=str(settings.DIGEST_USER_AGENT),
+        accept=str(settings.DIGEST_FETCH_ACCEPT),
+        accept_language=str(settings.DIGEST_FETCH_ACCEPT_LANGUAGE),
+        browser_user_agent=str(settings.DIGEST_FETCH_BROWSER_USER_AGENT or ""),
+        max_pages=max(1, int(settings.DIGEST_FETCH_MAX_PAGES)),
         connect_timeout=float(settings.DIGEST_FETCH_CONNECT_TIMEOUT),
         read_timeout=float(settings.DIGEST_FETCH_READ_TIMEOUT),
         total_timeout=float(settings.DIGEST_FETCH_TOTAL_TIMEOUT),

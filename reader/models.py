@@ -21,6 +21,7 @@ from django.db.models import BooleanField, Q
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Lower
 
+from reader.extract.language import language_direction
 from reader.fetch.urls import MAX_URL_LENGTH
 
 if TYPE_CHECKING:  # for the annotation only: summaries.models names reader.Article by string
@@ -295,6 +296,12 @@ class Article(models.Model):
     @property
     def display_title(self) -> str:
         return self.title or self.final_url or self.url
+
+    @property
+    def text_direction(self) -> str:
+        """The ``dir`` the title and text are shown with: "rtl" for Hebrew, Arabic and the other
+        languages written right to left, "ltr" for the others, "auto" while the language is unknown."""
+        return language_direction(self.language)
 
 
 # The flags an article carries, as the search box names them (``is:unread``); the list views are

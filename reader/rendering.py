@@ -1,13 +1,19 @@
-"""Turning stored article text into what the full-text view shows."""
+"""Turning stored article text into what the full-text view shows.
+
+The stored text's format (one block per line; table rows with tab-separated cells; fenced code) is
+``summaries.summarizer.blocks``'; what counts as a heading is ``summaries.summarizer.is_heading``.
+This module only reads them.
+"""
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from markdown_it import MarkdownIt
 
 from summaries.summarizer import is_heading
+from summaries.summarizer.blocks import CELL_SEPARATOR, CODE, FENCE, ROW, line_kinds
 
 
 @dataclass(frozen=True)
@@ -20,20 +26,31 @@ class Segment:
 
 @dataclass(frozen=True)
 class Paragraph:
-    """One line of the stored text: its segments, and whether it reads as a heading."""
+    """One block of the full text, as the template shows it.
 
-    segments: list[Segment]
+    ``kind`` is ``"paragraph"`` or ``"heading"`` (one line of text: ``segments``), ``"table"`` (the
+    consecutive rows of one table: ``rows``, a list of cell texts per row) or ``"code"`` (``code``:
+    its lines joined by ``\\n``, indentation kept).
+    """
+
+    segments: list[Segment] = field(default_factory=list)
     heading: bool = False
+    kind: str = "paragraph"
+    rows: list[list[str]] = field(default_factory=list)
+    code: str = ""
 
 
 def paragraphs_with_marks(text: str, spans: list[tuple[int, int]], language: str = "en") -> list[Paragraph]:
-    """Split ``text`` into paragraphs (one per non-empty line) of segments marking summary sentences.
+    """Split ``text`` into blocks (``Paragraph``) with the summary sentences marked.
 
-    ``spans`` are ``(start, end)`` code-point offsets into ``text`` (as stored on ``Summary``),
-    in document order; a sentence never crosses a line. Returns a list of ``Paragraph``; marked
-    segments carry the sentence's 1-based number so the summary can link to it. Spans outside
-    the text are ignored. A line is a heading by the summarizer's rule (``summaries.summarizer.is_heading``
-    for the article's ``language``, an ISO 639-1 code): the lines the summarizer never chooses.
+    ``spans`` are ``(start, end)`` code-point offsets into ``text`` (as stored on ``Summary``), in
+    document order; a sentence never crosses a line. Each non-empty line of text is a paragraph of
+    segments; marked segments carry the sentence's 1-based number so the summary can link to it.
+    Consecutive table rows make one ``"table"`` block and a fenced code block one ``"code"`` block
+    (no sentence is marked in either: the summarizer never chooses one). Spans outside the text are
+    ignored. A line is a heading by the summarizer's rule (``summaries.summarizer.is_heading`` for the
+    article's ``language``, an ISO 639-1 code): the lines the summarizer never chooses. Time is
+    linear in the text's lines plus its spans.
     """
     out: list[Paragraph] = []
     ordered = sorted((s, e, n) for n, (s, e) in enumerate(spans, start=1) if 0 <= s < e <= len(text))
@@ -42,9 +59,29 @@ def paragraphs_with_marks(text: str, spans: list[tuple[int, int]], language: str
     active: list[tuple[int, int, int]] = []
     waiting = 0
     pos = 0
-    for line in text.split("\n"):
+    lines = text.split("\n")
+    rows: list[list[str]] = []
+    code: list[str] | None = None
+    for line, kind in zip(lines, line_kinds(lines), strict=True):
         start, end = pos, pos + len(line)
         pos = end + 1
+        if kind != ROW and rows:
+            out.append(Paragraph(kind="table", rows=rows))
+            rows = []
+        if kind == FENCE:
+            if code is None:
+                code = []
+            else:
+                out.append(Paragraph(kind="code", code="\n".join(code)))
+                code = None
+            continue
+        if kind == CODE:
+            if code is not None:
+                code.append(line)
+            continue
+        if kind == ROW:
+            rows.append([cell.strip() for cell in line.split(CELL_SEPARATOR)])
+            continue
         if not line.strip():
             continue
         while waiting < len(ordered) and ordered[waiting][0] < end:
@@ -62,7 +99,10 @@ def paragraphs_with_marks(text: str, spans: list[tuple[int, int]], language: str
             cursor = e
         if cursor < end:
             segments.append(Segment(text[cursor:end]))
-        out.append(Paragraph(segments, heading=is_heading(line, language)))
+        heading = is_heading(line, language)
+        out.append(Paragraph(segments, heading=heading, kind="heading" if heading else "paragraph"))
+    if rows:
+        out.append(Paragraph(kind="table", rows=rows))
     return out
 
 

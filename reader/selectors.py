@@ -111,6 +111,15 @@ def attach_summaries(user, articles: list[Article]) -> None:
         article.summary = by_article.get(article.pk)
 
 
+def kept_in_place_of(article: Article) -> Article | None:
+    """The live article that holds the story of ``article`` when ``article`` was folded into it as the
+    same story under another address (``reader.pipeline.dedupe``: deleted, ``error_code`` "duplicate",
+    the other's canonical URL kept as a pointer); None for any other article."""
+    if article.deleted_at is None or article.error_code != "duplicate":
+        return None
+    return Article.objects.for_user(article.owner).filter(canonical_url=article.canonical_url).first()
+
+
 def published_in_page_offset(article: Article) -> str | None:
     """``published_at`` as ISO 8601 in the offset the page gave (UTC when it gave none), or None."""
     if article.published_at is None:

@@ -23,6 +23,7 @@ import argparse
 import gzip as gzip_module
 import json
 import random
+import re
 import socket
 import ssl
 import threading
@@ -56,6 +57,10 @@ class Route:
     ``content_length`` False leaves Content-Length out (body ends when the connection
     closes), ``chunked`` uses Transfer-Encoding: chunked, ``gzip`` compresses the body.
     ``delay_s`` waits that many seconds before the status line (a server that never answers).
+    Servers that get it wrong: ``gzip_without_header`` compresses the body but sends no
+    Content-Encoding; ``encoding_header_if_accepted`` sends ``Content-Encoding: gzip`` on the plain
+    body when the request accepts gzip; ``require_headers`` (header -> regex) answers with
+    ``otherwise[header]`` (another ``Route``) when a request header is missing or does not match.
     """
 
     status: int = 200
@@ -71,6 +76,10 @@ class Route:
     chunked: bool = False
     gzip: bool = False
     delay_s: float = 0.0
+    gzip_without_header: bool = False
+    encoding_header_if_accepted: bool = False
+    require_headers: dict[str, str] = field(default_factory=dict)
+    otherwise: dict[str, Route] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -187,11 +196,14 @@ class HTTPTestServer:
         """Answer ``path`` with a redirect to ``location`` (a path or a full URL)."""
         return self.add(path, b"", status=status, headers={"Location": location}, **options)
 
-    def add_case(self, expect: Path | str, cases_dir: Path | None = None) -> str:
-        """Serve a shared case as its ``.expect.json`` describes (``input``, ``http``,
-        ``extra_files``, ``rewrite_host_for_loopback``); returns the case URL with the
-        scheme set to http and the port to this server's, host and path kept. The case's
-        host (and the rewrite host) are added to ``resolve_map()``."""
+    def add_case(self, expect: Path | str, cases_dir: Path | None = None, *, rewrite_own_links: bool = False) -> str:
+        """Serve a shared case as its ``.expect.json`` describes (``input``, ``http`` with its
+        ``status``, ``headers``, ``stream``, ``body_gzip``, ``gzip_header_only_if_accepted``,
+        ``require_request_headers`` and ``otherwise``, ``extra_files``,
+        ``rewrite_host_for_loopback``); returns the case URL with the scheme set to http and the
+        port to this server's, host and path kept. The case's host (and the rewrite host) are added
+        to ``resolve_map()``. ``rewrite_own_links`` also points the page's absolute links to its own
+        site (``https://host/...``) at this server, as ``rewrite_host_for_loopback`` does."""
         expect_path = Path(expect)
         spec = json.loads(expect_path.read_text(encoding="utf-8"))
         folder = cases_dir or expect_path.parent
@@ -211,6 +223,13 @@ class HTTPTestServer:
         if rewrite:
             rewrite_host = urlsplit(rewrite).hostname or ""
             replacements.append((rewrite.rstrip("/").encode(), self.url("", rewrite_host).encode()))
+        own_links = (
+            re.compile(rb"https?://" + re.escape(parts.hostname.encode()) + rb"(?![\w.:-])")
+            if rewrite_own_links and parts.hostname
+            else None
+        )
+        own = self.url("", parts.hostname).encode() if own_links else b""
+
         options: dict[str, Any] = {}
         stream = http.get("stream")
         if stream:
@@ -221,12 +240,29 @@ class HTTPTestServer:
                 "max_s": float(stream.get("max_s", 30)),
                 "seed": int(stream.get("seed", 0)),
             }
+        if http.get("body_gzip"):
+            options["gzip_without_header"] = "content-encoding" not in {h.lower() for h in headers}
+            options["gzip"] = not options["gzip_without_header"]
+            headers = {k: v for k, v in headers.items() if k.lower() != "content-encoding"}
+        if http.get("gzip_header_only_if_accepted"):
+            options["encoding_header_if_accepted"] = True
+            headers = {k: v for k, v in headers.items() if k.lower() != "content-encoding"}
+        if http.get("require_request_headers"):
+            options["require_headers"] = dict(http["require_request_headers"])
+            options["otherwise"] = {
+                name: Route(
+                    status=int(answer.get("status", 500)),
+                    headers={"Content-Type": "text/html; charset=utf-8"},
+                    body=(folder / answer["file"]).read_bytes() if answer.get("file") else b"",
+                )
+                for name, answer in (http.get("otherwise") or {}).items()
+            }
         path = parts.path or "/"
         if parts.query:
             path += "?" + parts.query
         self.add(
             path,
-            _replace(body, replacements),
+            _replace(body, replacements, (own_links, own)),
             int(http.get("status", 200)),
             headers,
             **options,
@@ -235,7 +271,7 @@ class HTTPTestServer:
             file = folder / extra_file
             self.add(
                 extra_path,
-                _replace(file.read_bytes(), replacements),
+                _replace(file.read_bytes(), replacements, (own_links, own)),
                 headers={"Content-Type": _DEFAULT_TYPES.get(file.suffix, "application/octet-stream")},
             )
         return self.url(path, parts.hostname)
@@ -253,9 +289,11 @@ class _IPv6Server(ThreadingHTTPServer):
     address_family = socket.AF_INET6
 
 
-def _replace(body: bytes, replacements: list[tuple[bytes, bytes]]) -> bytes:
+def _replace(body: bytes, replacements: list[tuple[bytes, bytes]], own: tuple[Any, bytes] | None = None) -> bytes:
     for old, new in replacements:
         body = body.replace(old, new)
+    if own is not None and own[0] is not None:
+        body = own[0].sub(own[1], body)
     return body
 
 
@@ -286,6 +324,10 @@ def _make_handler(server: HTTPTestServer) -> type[BaseHTTPRequestHandler]:
                     headers={"Content-Type": "text/html"},
                     body=b"<h1>Not found</h1>",
                 )
+            for name, pattern in route.require_headers.items():
+                if not re.search(pattern, self.headers.get(name, "")):
+                    route = route.otherwise.get(name) or Route(status=400, body=b"missing " + name.encode())
+                    break
             try:
                 self._send(route, send_body)
             except (BrokenPipeError, ConnectionResetError, ConnectionAbortedError):
@@ -294,7 +336,7 @@ def _make_handler(server: HTTPTestServer) -> type[BaseHTTPRequestHandler]:
 
         def _send(self, route: Route, send_body: bool) -> None:
             body = route.body
-            if route.gzip and not route.endless and route.size is None:
+            if (route.gzip or route.gzip_without_header) and not route.endless and route.size is None:
                 body = gzip_module.compress(body)
             if route.delay_s and server.stopping.wait(route.delay_s):
                 return
@@ -303,7 +345,8 @@ def _make_handler(server: HTTPTestServer) -> type[BaseHTTPRequestHandler]:
             self.send_response(route.status)
             for name, value in route.headers.items():
                 self.send_header(name, value)
-            if route.gzip:
+            accepts_gzip = "gzip" in self.headers.get("Accept-Encoding", "")
+            if route.gzip or (route.encoding_header_if_accepted and accepts_gzip):
                 self.send_header("Content-Encoding", "gzip")
             length = None if route.endless else (route.size if route.size is not None else len(body))
             if route.chunked:

@@ -18,6 +18,9 @@ from urllib.parse import urljoin
 import pytest
 
 from reader.extract import ExtractedArticle, extract
+from reader.pages.multipart import MULTIPAGE_TYPE, Page, pack_pages
+from reader.pages.sniff import parse_content_type
+from summaries import summarizer
 from tests.conftest import SHARED
 from tests.open_cases import LAYERS, OPEN, OPEN_IN, UNCHECKED_KEYS, case_keys, case_params
 
@@ -38,6 +41,9 @@ EXTRACTION_KEYS = {
     "must_flag_paywalled",
     "must_flag_blocked",
 }
+# The summary of the extracted text (cases whose input is a page; text inputs are the summarizer
+# runner's, tests/test_summarizer_cases.py).
+SUMMARY_KEYS = {"summary_language", "summary_sentences", "summary_sentences_requested", "summarizers"}
 # Describe the case or how to serve it; used here to find the input and its content type.
 CASE_KEYS = {
     "case",
@@ -66,9 +72,7 @@ OTHER_LAYERS = {
     "same_canonical",
     "different_canonical",
     # summary and sentence splitting
-    "summary_language",
-    "summary_sentences",
-    "summary_sentences_requested",
+    *SUMMARY_KEYS,
     "summary_in_document_order",
     "summary_lines_only",
     "summary_includes_one_of",
@@ -119,19 +123,33 @@ def _saved_page(cases_dir: Path, case: dict) -> tuple[bytes, str, str | None]:
     """Bytes, content type and charset of the page the save ends on.
 
     A redirect stub (a meta refresh or a script setting ``location``) is followed by the fetcher;
-    the page saved is the extra file whose path the stub points to. Other extra files (the next
-    page of an article, its AMP version) are pages of their own, not the one saved.
+    the page saved is the extra file whose path the stub points to. The next pages of an article
+    split over pages (``rel="next"``) are joined as the fetcher stores them (``reader.pages.multipart``).
+    Other extra files (an AMP version, another story) are pages of their own, not the one saved.
     """
     body = (cases_dir / case["input"]).read_bytes()
+    pages: list[Page] = []
     for path, file_name in (case.get("extra_files") or {}).items():
         if _redirects_to(body, path):
             body = (cases_dir / file_name).read_bytes()
             break
+        if _links_next(body, path):
+            pages.append(Page(urljoin(case["url"], path), "text/html", None, (cases_dir / file_name).read_bytes()))
     content_type = (case.get("http") or {}).get("headers", {}).get("Content-Type", "")
     if not content_type:
         content_type = "application/pdf" if body.startswith(b"%PDF") else "text/html"
     match = re.search(r"charset=([\w.:-]+)", content_type, re.IGNORECASE)
-    return body, content_type, match.group(1) if match else None
+    charset = match.group(1) if match else None
+    if pages:
+        first = Page(case["url"], parse_content_type(content_type)[0], charset, body)
+        return pack_pages([first, *pages]), MULTIPAGE_TYPE, None
+    return body, content_type, charset
+
+
+def _links_next(body: bytes, path: str) -> bool:
+    """The page names ``path`` (perhaps as an absolute address) as its next page (``rel="next"``)."""
+    tags = re.findall(rb"<(?:link|a)\b[^>]*>", body, re.IGNORECASE)
+    return any(re.search(rb"rel=[\"']?next\b", tag) and path.encode() + b'"' in tag for tag in tags)
 
 
 def _redirects_to(body: bytes, path: str) -> bool:
@@ -178,7 +196,8 @@ def _extraction_cases() -> list[str]:
     names = []
     for name in _case_names():
         case = json.loads((CASES_DIR / f"{name}.expect.json").read_text("utf8"))
-        if case.get("input") and set(case) & EXTRACTION_KEYS:
+        source = case.get("input") or ""
+        if source.endswith((".html", ".pdf")) and set(case) & (EXTRACTION_KEYS | SUMMARY_KEYS):
             names.append(name)
     return names
 
@@ -189,6 +208,22 @@ def test_case_extraction(cases_dir: Path, name: str) -> None:
     body, content_type, charset = _saved_page(cases_dir, case)
     article = extract(body, case["url"], content_type=content_type, charset=charset)
     _check(case, article)
+    _check_summary(case, article)
+
+
+def _check_summary(case: dict, article: ExtractedArticle) -> None:
+    """The summary of the extracted text: ``summary_sentences`` sentences (of
+    ``summary_sentences_requested``) in ``summary_language``, from the default and each of ``summarizers``."""
+    if not SUMMARY_KEYS & set(case):
+        return
+    language = case.get("summary_language", article.language or "en")
+    requested = case.get("summary_sentences_requested", case.get("summary_sentences", 3))
+    sentences = summarizer.split_sentences(article.text, language)
+    for algorithm in dict.fromkeys([summarizer.DEFAULT_ALGORITHM, *case.get("summarizers", [])]):
+        summary = summarizer.summarize(article.text, language=language, algorithm=algorithm, sentences=requested)
+        assert set(summary) <= set(sentences), (case["case"], algorithm)
+        if "summary_sentences" in case:
+            assert len(summary) == case["summary_sentences"], (case["case"], algorithm, [s.text for s in summary])
 
 
 def _cases_with_extra_files() -> list[str]:
@@ -211,7 +246,8 @@ def test_case_next_page(cases_dir: Path, name: str) -> None:
         if any(re.search(rb"rel=[\"']?next\b", tag) and f'href="{path}"'.encode() in tag for tag in tags):
             wanted = urljoin(case["url"], path)
             break
-    article = extract(body, case["url"], content_type=_saved_page(cases_dir, case)[1])
+    content_type = (case.get("http") or {}).get("headers", {}).get("Content-Type", "text/html")
+    article = extract(body, case["url"], content_type=content_type)
     assert article.next_page == wanted
 
 

@@ -133,6 +133,22 @@ BYLINES = {
         ["Ines Marlow"],
     ),
     "hebrew 'by'": ('<p class="byline">מאת נועה ברקוביץ</p>', ["נועה ברקוביץ"]),
+    "an agency after a middle dot": ('<div class="byline">Tom Davies · Associated Press</div>', ["Tom Davies"]),
+    "an agency in its own element": (
+        '<div class="byline"><div>By INES MARLOW and TOMAS REED</div><div>Associated Press</div>'
+        "<div>Published 11:34 PM EST Nov 19, 2019</div></div>",
+        ["Ines Marlow", "Tomas Reed"],
+    ),
+    "names and an affiliation in one line": (
+        '<div class="byline-section"><span class="author">Ines Marlow and Tomas Reed</span> Coastal Argus Leader'
+        " Published 10:02 AM EST Nov 19, 2019</div>",
+        ["Ines Marlow", "Tomas Reed"],
+    ),
+    "a job title and a handle": ('<p class="byline">Ines Marlow News reporter @inesmarlow</p>', ["Ines Marlow"]),
+    "a relative time and the network": ('<p class="byline">By Ines Marlow, CNN 1 day ago</p>', ["Ines Marlow"]),
+    "a byline among the article's children, no class": ("<p>By Ines Marlow</p>", ["Ines Marlow"]),
+    "a label with a colon": ('<p class="author">Text: Лида Буслаева</p>', ["Лида Буслаева"]),
+    "a desk is no author": ('<p class="byline">Editorial</p>', []),
 }
 
 
@@ -142,7 +158,132 @@ def test_byline_names(byline: str, authors: list[str]) -> None:
     assert extract_html(html, "https://gazette.example.com/trains").authors == authors
 
 
+def test_a_byline_under_the_headline_outside_the_article() -> None:
+    html = page(
+        body="<header><h1>Late trains</h1><p class='about'>Von Ines Marlow publiziert am 25. September 2018</p></header>"
+        "<article>" + BODY + "</article>"
+    )
+    article = extract_html(html, "https://gazette.example.com/trains")
+    assert article.authors == ["Ines Marlow"]
+    assert article.published_at == datetime(2018, 9, 25, tzinfo=UTC)
+
+
+def test_structured_data_naming_only_the_publication_gives_way_to_the_byline() -> None:
+    ld = {"@type": "NewsArticle", "headline": "Late trains", "author": {"@type": "Person", "name": "Harbour Gazette"}}
+    html = page(
+        f'<script type="application/ld+json">{json.dumps(ld)}</script><meta property="og:site_name" content="Harbour Gazette">',
+        '<article><h1>Late trains</h1><p class="byline">By Ines Marlow and Tomas Reed</p>' + BODY + "</article>",
+    )
+    assert extract_html(html, "https://gazette.example.com/trains").authors == ["Ines Marlow", "Tomas Reed"]
+
+
+def test_a_byline_naming_more_people_than_the_structured_data_wins() -> None:
+    ld = {"@type": "NewsArticle", "headline": "Late trains", "author": {"@type": "Person", "name": "Ines Marlow"}}
+    html = page(
+        f'<script type="application/ld+json">{json.dumps(ld)}</script>',
+        '<article><h1>Late trains</h1><p class="byline">By Ines Marlow, Tomas Reed, Ada Quist</p>'
+        + BODY
+        + "</article>",
+    )
+    assert extract_html(html, "https://gazette.example.com/trains").authors == [
+        "Ines Marlow",
+        "Tomas Reed",
+        "Ada Quist",
+    ]
+
+
+def test_bylines_of_other_stories_outside_the_article_are_not_its_authors() -> None:
+    html = page(
+        body="<aside><p class='byline'>By Tomas Reed</p></aside><article><h1>Late trains</h1><p class='byline'>By Gazette Staff</p>"
+        + BODY
+        + "</article>"
+    )
+    assert extract_html(html, "https://gazette.example.com/trains").authors == []
+
+
+# --- headlines ----------------------------------------------------------------------------------
+
+
+def test_the_headline_on_the_page_beats_a_title_written_for_sharing() -> None:
+    html = page(
+        '<meta property="og:title" content="HS Roundup: Viera beats Rockledge">',
+        "<article><h1>High School Roundup: Viera beats Rockledge to stay unbeaten</h1>" + BODY + "</article>",
+    )
+    assert (
+        extract_html(html, "https://gazette.example.com/x").title
+        == "High School Roundup: Viera beats Rockledge to stay unbeaten"
+    )
+
+
+def test_a_site_name_or_a_teaser_in_h1_is_not_the_headline() -> None:
+    for h1 in ("Harbour Gazette", "Why the reindeer herders went to court"):
+        html = page(
+            "<title>Late trains return to the coastal line | Harbour Gazette</title>"
+            '<meta property="og:title" content="Late trains return to the coastal line">',
+            f"<header><h1>{h1}</h1></header><article>" + BODY + "</article>",
+        )
+        assert extract_html(html, "https://gazette.example.com/x").title == "Late trains return to the coastal line", h1
+
+
 # --- dates --------------------------------------------------------------------------------------
+
+
+def test_nyt_published_meta_with_itemprop() -> None:
+    html = page(
+        '<meta property="article:published" itemprop="datePublished dateCreated" content="2019-11-18T17:56:27.000Z">'
+    )
+    assert extract_html(html, "https://example.org/a").published_at == datetime(2019, 11, 18, 17, 56, 27, tzinfo=UTC)
+
+
+def test_a_visible_published_line_gives_date_time_and_zone() -> None:
+    html = page(
+        body='<article><h1>Late trains</h1><div class="byline">Tom Davies · Published 11:34 PM EST Nov 19, 2019</div>'
+        + BODY
+        + "</article>"
+    )
+    published = extract_html(html, "https://example.org/a").published_at
+    assert published == datetime(2019, 11, 19, 23, 34, tzinfo=timezone(timedelta(hours=-5)))
+
+
+@pytest.mark.parametrize(
+    ("line", "day"),
+    [
+        ("Veröffentlicht am 3. März 2020", datetime(2020, 3, 3, tzinfo=UTC)),
+        ("Publié le 14 juillet 2019", datetime(2019, 7, 14, tzinfo=UTC)),
+        ("Publicado el 2 de septiembre de 2021", datetime(2021, 9, 2, tzinfo=UTC)),
+        ("Pubblicato il 9 dicembre 2018", datetime(2018, 12, 9, tzinfo=UTC)),
+    ],
+)
+def test_a_date_written_in_words_in_another_language(line: str, day: datetime) -> None:
+    html = page(body=f'<article><h1>Late trains</h1><p class="meta">{line}</p>' + BODY + "</article>")
+    assert extract_html(html, "https://example.org/a").published_at == day
+
+
+def test_a_utc_time_is_shown_in_the_zone_the_page_uses() -> None:
+    # 05:57 UTC on the 20th is 21:57 on the 19th in San Francisco, where the page says it was published.
+    html = page(
+        '<meta property="article:published_time" content="2019-11-20T05:57:50Z">',
+        '<article><h1>Late trains</h1><time datetime="2019-11-20T06:01:19Z">10:01 pm PST, Tuesday, November 19, 2019</time>'
+        + BODY
+        + "</article>",
+    )
+    published = extract_html(html, "https://example.org/a").published_at
+    assert published is not None
+    assert published.date().isoformat() == "2019-11-19" and published.utcoffset() == timedelta(hours=-8)
+
+
+def test_another_date_of_the_page_gives_its_zone() -> None:
+    html = page(
+        '<meta property="article:published_time" content="2019-11-19T03:05:46Z">'
+        '<meta property="og:updated_time" content="2019-11-18T22:15:39-05:00">'
+    )
+    published = extract_html(html, "https://example.org/a").published_at
+    assert published is not None and published.isoformat() == "2019-11-18T22:05:46-05:00"
+
+
+def test_a_page_with_only_an_unlabelled_visible_date_gets_it_from_htmldate() -> None:
+    html = page(body='<article><h1>Late trains</h1><p class="post-date">October 5, 2018</p>' + BODY + "</article>")
+    assert extract_html(html, "https://example.org/a").published_at == datetime(2018, 10, 5, tzinfo=UTC)
 
 
 def test_date_keeps_the_pages_utc_offset() -> None:

@@ -20,7 +20,7 @@ from django.utils import timezone
 
 from config.celery import app
 from reader.models import Article, FetchedPage
-from reader.pipeline import saving, steps, sweep, tasks
+from reader.pipeline import leases, saving, steps, sweep, tasks
 from reader.pipeline.politeness import Grant, redis_client
 from tests.sample_pages import FERRY
 
@@ -99,7 +99,7 @@ def test_a_cpu_step_abandoned_on_its_last_attempt_fails_readably(ferry, settings
     Article.objects.filter(pk=article.pk).update(next_attempt_at=None, lease_expires_at=timezone.now())
     assert steps.extract_article(article.pk) is None
     article.refresh_from_db()
-    assert article.status == Status.FAILED and article.error == steps.INTERRUPTED
+    assert article.status == Status.FAILED and article.error == leases.INTERRUPTED
 
 
 def test_a_cpu_message_for_an_article_not_handed_off_does_nothing(ferry):
@@ -112,7 +112,7 @@ def test_a_cpu_message_for_an_article_not_handed_off_does_nothing(ferry):
 def test_the_heartbeat_never_renews_a_hand_off(ferry, settings):
     article = _handed_off(ferry)
     settings.DIGEST_LEASE_SECONDS = 0.3
-    with steps._heartbeat(article.pk):
+    with leases.heartbeat(article.pk):
         time.sleep(0.5)
     assert Article.objects.get(pk=article.pk).lease_expires_at == article.lease_expires_at
 
@@ -157,7 +157,7 @@ def test_a_hand_off_is_sent_again_once_the_cpu_queue_is_empty(ferry, settings):
 
 def test_a_cpu_step_whose_worker_died_goes_back_to_the_cpu_queue(ferry):
     article = _handed_off(ferry)
-    assert steps._claim_handed_off(article.pk) is True  # a CPU worker took it ...
+    assert leases.claim_handed_off(article.pk) is True  # a CPU worker took it ...
     Article.objects.filter(pk=article.pk).update(lease_expires_at=timezone.now() - timedelta(seconds=1))  # ... died
     assert sweep.sweep_stuck_articles() == sweep.Resend(extract=[article.pk])
     article.refresh_from_db()

@@ -23,7 +23,7 @@ from kombu.utils import functional as kombu_functional
 
 from config.celery import app
 from reader.models import Article, ArticleQuerySet, Lock
-from reader.pipeline import saving, steps, sweep, tasks
+from reader.pipeline import leases, saving, steps, sweep, tasks
 from reader.views import lists
 from tests.sample_pages import FERRY
 
@@ -99,7 +99,7 @@ def test_the_heartbeat_renews_the_lease_while_a_step_runs(user, settings):
     settings.DIGEST_LEASE_SECONDS = 0.6
     first = timezone.now() + timedelta(seconds=0.6)
     article = _article(user, status=Article.Status.EXTRACTING, attempts=1, lease_expires_at=first)
-    with steps._heartbeat(article.pk):
+    with leases.heartbeat(article.pk):
         time.sleep(0.9)  # a step longer than the lease itself
         article.refresh_from_db()
         assert article.lease_expires_at is not None and article.lease_expires_at > first
@@ -213,7 +213,7 @@ def test_the_heartbeat_keeps_renewing_through_a_database_error(user, settings, m
         return real_update(self, **fields)
 
     monkeypatch.setattr(ArticleQuerySet, "update", update)
-    with steps._heartbeat(article.pk):
+    with leases.heartbeat(article.pk):
         time.sleep(0.9)  # the first beat fails, the second renews
         article.refresh_from_db()
     assert article.lease_expires_at is not None and article.lease_expires_at > first

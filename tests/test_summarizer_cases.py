@@ -24,6 +24,8 @@ CHECKED = {
     "sentences_must_not_start_with",
     "expected_max_sentences",
     "doc_sentences_must_include",
+    "summary_lines_only",
+    "summary_includes_one_of",
     "must_not_raise",
     "text_contains",
 }
@@ -94,6 +96,14 @@ def test_case(cases_dir: Path, name: str) -> None:
                 )
             elif "summary_sentences" in expect:
                 assert len(summary) == expect["summary_sentences"], (
+                    algorithm,
+                    [s.text for s in summary],
+                )
+            if expect.get("summary_lines_only"):
+                # No summary sentence runs over two lines (two list items, two paragraphs).
+                assert all("\n" not in s.text for s in summary), (algorithm, [s.text for s in summary])
+            if "summary_includes_one_of" in expect:
+                assert {s.text for s in summary} & set(expect["summary_includes_one_of"]), (
                     algorithm,
                     [s.text for s in summary],
                 )

@@ -24,6 +24,7 @@ from summaries.summarizer import (
     MAX_CANDIDATES,
     MAX_SEGMENTED_TEXT_CHARS,
     MAX_TEXT_CHARS,
+    blocks,
     is_heading,
     split_sentences,
     summarize,
@@ -94,7 +95,7 @@ class _CountingPattern:
 def scanned(monkeypatch: pytest.MonkeyPatch) -> Callable[[Callable[[], object]], int]:
     """``scanned(call)``: run ``call`` and return how many characters the summarizer's patterns scanned."""
     counter = [0]
-    for module in (tokenizers, text):
+    for module in (tokenizers, text, blocks):
         for name, value in list(vars(module).items()):
             if isinstance(value, re.Pattern):
                 monkeypatch.setattr(module, name, _CountingPattern(value, counter))
@@ -157,8 +158,11 @@ def test_one_long_line_costs_about_what_the_same_sentences_on_many_lines_cost() 
         "End." + " " * 10_000 + "next",
         "a" * 10_000 + ". b",
         "a." * 5_000 + " The",
+        '"We went. ' * 2_000 + "End.",
+        "«»„“" * 2_500 + " x.",
+        "ab.Cd" * 2_000,
     ],
-    ids=["stops", "mixed stops", "closing quotes", "spaces", "long token", "dotted"],
+    ids=["stops", "mixed stops", "closing quotes", "spaces", "long token", "dotted", "open quotes", "marks", "glued"],
 )
 def test_long_runs_of_stops_quotes_and_spaces_are_linear(scanned, line: str) -> None:
     # A pattern retried from every position of a run is quadratic inside the regex engine, where the

@@ -234,8 +234,19 @@ def test_preferences_set_the_default_summary_and_look(client, alice):
 
 
 def test_right_to_left_text_reads_right_to_left(client, alice):
-    # Case 37's kind: a Hebrew page that says nothing about its direction.
+    # Case 37's kind: a Hebrew page that says nothing about its direction; the language says it.
     article = make_article(alice, title="שלום עולם", text="זהו משפט ראשון בעברית.\nזהו משפט שני.", language="he")
     page = client.get(reverse("reader:article-detail", args=[article.pk]), {"view": "full"}).content.decode()
-    assert '<header class="reader-head" dir="auto">' in page and "<h1>שלום עולם</h1>" in page
-    assert '<div class="full-text" dir="auto">' in page
+    assert '<header class="reader-head" dir="rtl">' in page and "<h1>שלום עולם</h1>" in page
+    assert '<div class="full-text" dir="rtl">' in page
+    row = client.get("/", {"show": "all"}).content.decode()
+    assert '<div class="row-head" dir="rtl">' in row
+
+
+def test_text_direction_follows_the_language_and_is_auto_when_unknown(client, alice):
+    english = make_article(alice, title="Hello", text="A first sentence here.", language="en")
+    unknown = make_article(alice, title="?", text="12 34.", language="")
+    page = client.get(reverse("reader:article-detail", args=[english.pk]), {"view": "full"}).content.decode()
+    assert '<div class="full-text" dir="ltr">' in page
+    page = client.get(reverse("reader:article-detail", args=[unknown.pk]), {"view": "full"}).content.decode()
+    assert '<div class="full-text" dir="auto">' in page and '<header class="reader-head" dir="auto">' in page

@@ -1,8 +1,10 @@
 """Article extraction: from a fetched page (HTML or PDF) to title, metadata and body text.
 
-The public API is :func:`extract` (response bytes), :func:`extract_html` (a decoded page),
-:func:`extract_pdf` (PDF bytes), the :class:`ExtractedArticle` they return and the one error
-they raise, :class:`ExtractionError`. Plain Python: nothing here imports Django.
+The public API is :func:`extract` (response bytes, or the pages of an article split over pages),
+:func:`extract_html` (a decoded page), :func:`extract_pdf` (PDF bytes), the
+:class:`ExtractedArticle` they return and the one error they raise, :class:`ExtractionError`, and
+:func:`next_page_of` (the next page's address, for the fetcher). Plain Python: nothing here imports
+Django.
 
 The body text comes from three extractors run on one parsed lxml tree (``ensemble``):
 
@@ -23,15 +25,18 @@ Metadata (``metadata``) prefers what the page states about itself (JSON-LD, Open
 meta tags, ``<time datetime>``) over guesses. Every public function raises only
 :class:`ExtractionError`.
 
-Modules: ``extractor`` (the dispatcher and the order of the HTML steps), ``pdf``, ``ensemble``,
-``cleanup`` (lines, whitespace, boilerplate, pull quotes, overlays, ``<noscript>`` articles),
+Modules: ``extractor`` (the dispatcher and the order of the HTML steps, a split article's pages),
+``pdf``, ``ensemble``, ``layout`` (trees to the stored text's blocks: tables as rows, ``<pre>`` as code,
+``summaries.summarizer.blocks``), ``cleanup`` (lines, whitespace, boilerplate and its tails, pull quotes,
+overlays, ``<noscript>`` articles, deep nesting),
 ``metadata/`` (title, authors, dates, image, JSON-LD and meta tags), ``paywall``, ``language``
 (language and writing direction), ``pagination`` (the next page of a split article, for the
 fetcher), ``result`` (the returned types).
 """
 
 from reader.extract.extractor import extract, extract_html
+from reader.extract.pagination import next_page_of
 from reader.extract.pdf import extract_pdf
 from reader.extract.result import ExtractedArticle, ExtractionError
 
-__all__ = ["ExtractedArticle", "ExtractionError", "extract", "extract_html", "extract_pdf"]
+__all__ = ["ExtractedArticle", "ExtractionError", "extract", "extract_html", "extract_pdf", "next_page_of"]

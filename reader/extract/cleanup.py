@@ -1,14 +1,14 @@
 """Text cleanup shared by every extractor: lines, whitespace, boilerplate lines and overlays.
 
-* :func:`element_text` turns an lxml element into text with one block (paragraph, heading, list
-  item, table row) per line;
 * :func:`clean_line` and :func:`tidy_text` normalise whitespace and drop control and zero-width
   characters;
 * :func:`drop_boilerplate_lines` removes page furniture (ad labels, subscription prompts, leaked
   script, a repeated headline, a trailing "You may also like" list) from the combined text;
 * :func:`drop_repeated_lines` removes pull quotes and other lines repeating the article's own text;
 * :func:`remove_overlays` drops cookie banners and hidden elements from the tree before any
-  extractor reads it.
+  extractor reads it;
+* :func:`flatten_deep_nesting` takes the hundreds of wrapper elements some page builders nest
+  around an article out of the way, so no extractor gives up on the tree.
 """
 
 from __future__ import annotations
@@ -20,79 +20,55 @@ import lxml.etree
 import lxml.html
 
 from reader.pages.text import strip_control_chars
+from summaries.summarizer.blocks import (
+    CELL_SEPARATOR,
+    CODE,
+    FENCE,
+    ROW,
+    TEXT,
+    has_blocks,
+    is_fence,
+    line_kinds,
+    table_row,
+)
 
 # A word, as the ensemble's shingles, the title/site-name comparison and the line rules count them.
 WORD = re.compile(r"\w+")
-
-_BLOCK_TAGS = {
-    "p", "div", "section", "article", "main", "header", "footer", "aside", "nav", "h1", "h2",
-    "h3", "h4", "h5", "h6", "li", "ul", "ol", "dl", "dt", "dd", "tr", "table", "blockquote",
-    "pre", "figure", "figcaption", "br", "hr", "form", "address", "center",
-}  # fmt: skip
-
-
-def element_text(element: lxml.html.HtmlElement) -> str:
-    """Text of an element with one line per block (paragraph, heading, list item, table row).
-
-    Input: an lxml element. Output: text with ``\\n`` between blocks and cells of a table row
-    joined by `` | ``; scripts, styles and templates are skipped.
-    """
-    parts: list[str] = []
-
-    def walk(el: Any) -> None:
-        tag = el.tag if isinstance(el.tag, str) else ""
-        if tag in (
-            "script",
-            "style",
-            "noscript",
-            "template",
-            "svg",
-            "button",
-            "select",
-        ):
-            if el.tail:
-                parts.append(el.tail)
-            return
-        block = tag in _BLOCK_TAGS
-        if block:
-            parts.append("\n")
-        if tag in ("td", "th") and el.getprevious() is not None:
-            parts.append(" | ")
-        if el.text:
-            parts.append(el.text)
-        for child in el:
-            walk(child)
-        if block:
-            parts.append("\n")
-        if el.tail:
-            parts.append(el.tail)
-
-    walk(element)
-    return "".join(parts)
-
 
 # ---------------------------------------------------------------------------------------------
 # Whitespace and invisible characters
 
 
 _SPACES = re.compile(r"[ \t\u00a0\u2000-\u200a\u202f\u205f\u3000]+")
-_ZERO_WIDTH = re.compile(r"[\u200b-\u200d\u2060\ufeff]")
+_ZERO_WIDTH = re.compile(r"[\u200b-\u200d\u2060\ufeff\u00ad]")
 
 
 def clean_line(text: str) -> str:
-    """One line of text with zero-width and control characters removed (``reader.pages.text``) and
+    """One line of text with zero-width characters, soft hyphens and control characters removed (``reader.pages.text``) and
     runs of spaces (tabs, no-break and typographic spaces) collapsed to one, stripped at both ends."""
     text = strip_control_chars(_ZERO_WIDTH.sub("", text))
     return _SPACES.sub(" ", text).strip()
 
 
 def tidy_text(text: str) -> str:
-    """Normalise whitespace: one block per line, no blank lines, no control characters."""
+    """Normalise the white space of a text in the stored format (``summaries.summarizer.blocks``):
+    one block per line, no blank lines, no control characters; table rows keep one tab between
+    cells, code keeps its indentation and blank lines (only trailing space and invisible characters
+    go). Text from elsewhere (a PDF, a plain-text ``articleBody``) must have no tabs of its own."""
     if not text:
         return ""
-    text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\x0c", "\n")
-    lines = (clean_line(line) for line in text.split("\n"))
-    return "\n".join(line for line in lines if line)
+    lines = text.replace("\r\n", "\n").replace("\r", "\n").replace("\x0c", "\n").split("\n")
+    if not has_blocks(text):
+        return "\n".join(line for line in map(clean_line, lines) if line)
+    out = []
+    for line, kind in zip(lines, line_kinds(lines), strict=True):
+        if kind == CODE:
+            out.append(strip_control_chars(_ZERO_WIDTH.sub("", line)).rstrip())
+        elif kind == ROW:
+            out.append(table_row(clean_line(cell) for cell in line.split(CELL_SEPARATOR)))
+        elif line := clean_line(line):
+            out.append(line)
+    return "\n".join(out)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -144,28 +120,94 @@ def _looks_like_code(line: str) -> bool:
     return punctuation >= 4 and punctuation >= 0.04 * len(line)
 
 
+# A link to another story set in the text ("Related: Photos of Europa", "READ MORE: …", "More:" whose
+# link was a script's): a label, a colon, and a headline (no final full stop) or nothing at all.
+_LINK_LINE = re.compile(
+    r"^(?:read more|more|related(?: posts?| stories| articles?| coverage| content| links?)?|see also|also read|"
+    r"read also|watch|listen|lesen sie auch|mehr zum thema|lire aussi|à lire aussi|leggi anche|lee también)"
+    r"\s*:(?:\s+[^.!?]{0,200}[^.!?\s])?\s*$",
+    re.IGNORECASE,
+)
+# "Page 2 of 3", "Next page ›", "« Previous": a split article's page links, as text.
+_PAGINATION_WORDS = frozenset(
+    "page of next previous prev older newer posts seite von weiter zurück nächste vorherige página de siguiente "
+    "anterior pagina di successiva precedente suivante précédente sur".split()
+)
+_MAX_PAGINATION_CHARS = 80
+_PAGINATION_TRIGGERS = frozenset(
+    "of next previous prev older newer von weiter zurück nächste vorherige siguiente "
+    "anterior successiva precedente suivante précédente sur".split()
+)
+# What ends an article and is not of it, when it comes last: agency credits, copyright notices,
+# subscription offers, comment prompts and author blurbs.
+_TAIL_LINE = re.compile(
+    r"^(?:additional\s+)?(?:reporting|writing|editing|compiled|produced|research|translation|translated)\s+by\b|"
+    r"\bcontributed to this (?:report|story|article)\b|"
+    r"^(?:©|\(c\)\s|copyright\b)|\ball rights reserved\b|"
+    r"^(?:tell us what you think|comments?|leave a (?:comment|reply)|join the (?:discussion|conversation)|"
+    r"what do you think)\W*$|"
+    r"\bfollow (?:us|me|him|her|them)\b.{0,40}(?:twitter|facebook|instagram|@)",
+    re.IGNORECASE,
+)
+# A subscription offer: what only an advertisement says.
+_OFFER = re.compile(
+    r"\bclick here\b|\buse the code\b|\bfor as little as\b|\bsign up (?:for|to|now|today|here)\b|"
+    r"\bsubscribe (?:now|today|here|for)\b|delivered (?:to|through) your (?:inbox|letterbox|door)|\bissues for\s?[£$€]",
+    re.IGNORECASE,
+)
+# A tail line has at most this many words (a credit or an offer, not a paragraph of the article).
+_MAX_TAIL_WORDS = 60
+
+
+def _is_pagination(line: str) -> bool:
+    if len(line) > _MAX_PAGINATION_CHARS:
+        return False
+    words = WORD.findall(line.lower())
+    return (
+        0 < len(words) <= 10
+        and all(w in _PAGINATION_WORDS or w.isdigit() for w in words)
+        and bool(_PAGINATION_TRIGGERS.intersection(words))
+    )
+
+
+def _is_tail(line: str) -> bool:
+    """Credits, copyright, offers, prompts and blurbs that end a page's text (``_TAIL_LINE``, ``_OFFER``)."""
+    if len(line.split()) > _MAX_TAIL_WORDS:
+        return False
+    return bool(_TAIL_LINE.search(line) or _OFFER.search(line))
+
+
 def drop_boilerplate_lines(lines: list[str], title: str) -> tuple[list[str], bool]:
     """Remove page furniture from the lines of an extracted text.
 
     Inputs: ``lines`` the text's lines, ``title`` the article's title ("" when unknown).
     Output: ``(kept lines, whether a subscription prompt was removed)``; the flag is evidence for
-    the paywall rule (``reader.extract.paywall``). Ad labels, short subscription prompts and
-    leaked script go wherever they are; a first line repeating the title goes; a "You may also
-    like" heading after at least ``_MIN_WORDS_BEFORE_RELATED`` words of text ends the text.
+    the paywall rule (``reader.extract.paywall``). Ad labels, short subscription prompts, leaked
+    script, links to other stories set in the text ("Related: …", an orphan "More:") and a split
+    article's page links ("Page 1 of 2", "Next page ›") go wherever they are; at the end, agency
+    credits ("Reporting by …; Editing by …"), copyright notices, subscription offers, comment
+    prompts ("Tell us what YOU think") and author blurbs go; a first line repeating the title
+    goes; a "You may also like" heading after at least ``_MIN_WORDS_BEFORE_RELATED`` words of text
+    ends the text. Code is kept as it is.
     """
     out = []
     prompt_removed = False
     title_key = " ".join(WORD.findall(title.lower())) if title else ""
-    for line in lines:
+    for line, kind in zip(lines, line_kinds(lines), strict=True):
+        if kind in (CODE, FENCE):
+            out.append(line)  # code is kept as it is, blank lines and script included
+            continue
         line = line.strip()
         if not line or _AD_LINE.match(line):
             continue
         if len(line.split()) <= 30 and _PROMPT_LINE.search(line):
             prompt_removed = True
             continue
-        if _looks_like_code(line):
+        if _looks_like_code(line) or _LINK_LINE.match(line) or _is_pagination(line):
             continue
         out.append(line)
+    while out and _is_tail(out[-1]) and not is_fence(out[-1]):
+        out.pop()
     # The headline is stored as the title; repeating it as the first line of the text is noise.
     while out and title_key and " ".join(WORD.findall(out[0].lower())) == title_key:
         out.pop(0)
@@ -203,10 +245,11 @@ def drop_repeated_lines(lines: list[str]) -> list[str]:
     """
     words = [WORD.findall(line.lower()) for line in lines]
     keys = [" ".join(w) for w in words]
+    kinds = list(line_kinds(lines))
     candidates = [
         i
         for i, w in enumerate(words)
-        if _MIN_REPEAT_WORDS <= len(w) <= _MAX_QUOTE_WORDS and "|" not in lines[i] and _SENTENCE_END.search(lines[i])
+        if _MIN_REPEAT_WORDS <= len(w) <= _MAX_QUOTE_WORDS and kinds[i] == TEXT and _SENTENCE_END.search(lines[i])
     ]
     if not candidates:
         return lines
@@ -326,3 +369,76 @@ def reveal_noscript_article(tree: lxml.html.HtmlElement) -> bool:
 
 def _words(el: Any) -> list[str]:
     return (el.text_content() or "").split()
+
+
+# ---------------------------------------------------------------------------------------------
+# Deep nesting
+
+
+# Deeper trees are flattened: libxml2 keeps at most 255 levels without its "huge" option (the article
+# inside was lost), and the extractors' recursive walks fail around a thousand.
+MAX_DEPTH = 180
+# Elements that carry meaning for the extractors even with a single child.
+_KEPT_WRAPPERS = {"html", "head", "body", "article", "main", "table", "tr", "td", "th", "ul", "ol", "li", "pre", "p"}
+_INLINE = {
+    "span",
+    "font",
+    "b",
+    "i",
+    "u",
+    "em",
+    "strong",
+    "small",
+    "big",
+    "a",
+    "abbr",
+    "cite",
+    "q",
+    "sub",
+    "sup",
+    "mark",
+}
+
+
+# An element at this level or deeper: one location path, evaluated by libxml2 level by level.
+_TOO_DEEP = lxml.etree.XPath("/" + "/".join(["*"] * (MAX_DEPTH + 1)))
+
+
+def too_deep(tree: lxml.html.HtmlElement) -> bool:
+    """Whether ``tree`` nests elements deeper than ``MAX_DEPTH`` levels (the root is level 1)."""
+    return bool(_TOO_DEEP(tree.getroottree()))
+
+
+def flatten_deep_nesting(tree: lxml.html.HtmlElement) -> bool:
+    """Flatten a tree nested deeper than ``MAX_DEPTH`` levels; returns whether it was.
+
+    Page builders wrap an article in hundreds of ``<div>``s, and old pages leave ``<font>`` tags
+    open by the hundred. First every wrapper that holds nothing but one element goes (its child
+    takes its place); if that is not enough, inline elements below half the limit give up their
+    tags (their text stays); then any element below the limit does, so its text joins its parent's.
+    Nothing of the text is lost. Changes ``tree`` in place; cost linear in its size per pass.
+    """
+    if not too_deep(tree):
+        return False
+    for el in list(tree.iter(lxml.etree.Element)):
+        if (
+            el.tag not in _KEPT_WRAPPERS
+            and len(el) == 1
+            and not (el.text or "").strip()
+            and not (el[0].tail or "").strip()
+            and el.getparent() is not None
+        ):
+            el.drop_tag()
+    for limit, tags in ((MAX_DEPTH // 2, _INLINE), (MAX_DEPTH, None)):
+        if not too_deep(tree):
+            break
+        doomed = []
+        depth = 0
+        for event, el in lxml.etree.iterwalk(tree, events=("start", "end")):
+            depth += 1 if event == "start" else -1
+            if event == "start" and depth > limit and (tags is None or el.tag in tags):
+                doomed.append(el)
+        for el in doomed:
+            if el.getparent() is not None:
+                el.drop_tag()
+    return True

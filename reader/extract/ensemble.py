@@ -22,7 +22,9 @@ from typing import Any
 import lxml.etree
 import lxml.html
 
-from reader.extract.cleanup import WORD, drop_boilerplate_lines, drop_repeated_lines, element_text, tidy_text
+from reader.extract.cleanup import WORD, drop_boilerplate_lines, drop_repeated_lines, tidy_text
+from reader.extract.layout import element_text, trafilatura_text
+from summaries.summarizer.blocks import CELL_SEPARATOR, ROW, TEXT, line_kinds
 
 logger = logging.getLogger(__name__)
 
@@ -86,15 +88,16 @@ def _trafilatura_text(tree: lxml.html.HtmlElement, fast: bool = False) -> str | 
     # import; a PDF, a metadata-only caller and every process that never extracts skip it.
     import trafilatura
 
-    # trafilatura copies a tree it is given, so the shared tree stays intact.
-    return trafilatura.extract(
+    # trafilatura copies a tree it is given, so the shared tree stays intact. Its XML body, not its
+    # text: tables and code keep their shape (reader.extract.layout).
+    document = trafilatura.bare_extraction(
         tree,
         favor_precision=True,
         fast=fast,
         include_comments=False,
         include_tables=True,
-        output_format="txt",
     )
+    return trafilatura_text(getattr(document, "body", None))
 
 
 _NEWSPAPER_CONFIG = None
@@ -184,8 +187,9 @@ TRUNCATION_SHARE = 0.5
 def combine(candidates: dict[str, str]) -> tuple[str, str]:
     """Combine extractor outputs into one text.
 
-    Input: ``{"trafilatura": text, "newspaper3k": text, "readability": text}`` (any may be "").
-    Output: ``(text, name of the extractor whose lines were kept)``. See the module docstring
+    Input: ``{"trafilatura": text, "newspaper3k": text, "readability": text}`` (any may be "", each
+    in the stored text's format, ``summaries.summarizer.blocks``). Output: ``(text, name of the
+    extractor whose lines were kept)``; a table row that loses cells keeps the others. See the module docstring
     for the rule; the figures behind it are in ``bench/README.md``.
     """
     names = [n for n in ("trafilatura", "newspaper3k", "readability") if candidates.get(n)]
@@ -216,32 +220,31 @@ def combine(candidates: dict[str, str]) -> tuple[str, str]:
         for n in names
         if n != base and len(tokens[n]) >= MIN_VOTER_SHARE * len(tokens[base])
     ]
-    rows = [_split_row(line) for line in candidates[base].split("\n") if line.strip()]
-    units = [(i, cell) for i, cells in enumerate(rows) for cell in cells]
+    lines = candidates[base].split("\n")
+    # Units of the vote: a line of text, or a cell of a table row (layout tables put a page's header
+    # and its article side by side). Code is never voted on: its support is None, so trimming stops.
+    units = [
+        (i, cell, kind in (TEXT, ROW))
+        for i, (line, kind) in enumerate(zip(lines, line_kinds(lines), strict=True))
+        if line.strip() or kind not in (TEXT, ROW)
+        for cell in (line.split(CELL_SEPARATOR) if kind == ROW else [line])
+    ]
     keep = [True] * len(units)
     if voters:
         i = 0
-        while i < len(units) and _supported(units[i][1], voters) is False:
+        while i < len(units) and units[i][2] and _supported(units[i][1], voters) is False:
             keep[i] = False
             i += 1
         j = len(units) - 1
-        while j > i and _supported(units[j][1], voters) is False:
+        while j > i and units[j][2] and _supported(units[j][1], voters) is False:
             keep[j] = False
             j -= 1
     kept: dict[int, list[str]] = {}
-    for (i, cell), k in zip(units, keep, strict=True):
+    for (i, cell, _voted), k in zip(units, keep, strict=True):
         if k:
             kept.setdefault(i, []).append(cell)
-    text = "\n".join(" | ".join(cells) for _i, cells in sorted(kept.items()))
+    text = "\n".join(CELL_SEPARATOR.join(cells) for _i, cells in sorted(kept.items()))
     return text, base
-
-
-def _split_row(line: str) -> list[str]:
-    line = line.strip()
-    if line.startswith("|") and line.count("|") >= 2:
-        cells = [c.strip() for c in line.strip("|").split("|")]
-        return [c for c in cells if c] or [line]
-    return [line]
 
 
 def _supported(unit: str, voters: list[tuple[str, Counter]]) -> bool | None:

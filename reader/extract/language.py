@@ -93,3 +93,18 @@ def text_direction(text: str, declared: str = "") -> str:
     # The RTL ranges hold no digits (\d covers Arabic-Indic ones), so these are letters and a few marks.
     rtl = len(_RTL_LETTER.findall(sample))
     return "rtl" if rtl > letters - rtl else "ltr"
+
+
+# Languages written right to left (ISO 639-1): Arabic, Hebrew, Persian, Urdu, Yiddish, Pashto, Sindhi,
+# Uyghur, Dhivehi, Kurdish (Sorani is written in Arabic script; langid's "ku" is mostly it).
+RTL_LANGUAGES = frozenset({"ar", "he", "iw", "fa", "ur", "yi", "ji", "ps", "sd", "ug", "dv", "ku"})
+
+
+def language_direction(language: str) -> str:
+    """The HTML ``dir`` for text in ``language`` (an ISO 639-1 code, perhaps with a region, "he-IL"):
+    ``"rtl"`` for a language written right to left (``RTL_LANGUAGES``), ``"ltr"`` for any other
+    known code, ``"auto"`` for "" (unknown: the browser decides from the text's first letters)."""
+    code = (language or "").strip().lower().replace("_", "-").split("-")[0]
+    if not code:
+        return "auto"
+    return "rtl" if code in RTL_LANGUAGES else "ltr"

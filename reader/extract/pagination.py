@@ -15,7 +15,12 @@ from __future__ import annotations
 import re
 from urllib.parse import parse_qsl, urljoin, urlsplit
 
+import lxml.etree
 import lxml.html
+
+from reader.pages.decoding import decode_html
+from reader.pages.sniff import HTML_TYPES
+from reader.pages.text import strip_control_chars
 
 # Query parameters that number the pages of one document.
 _PAGE_PARAMS = {"page", "p", "pg", "pagina", "seite", "strona", "pagenum", "page_num", "start", "part"}
@@ -44,6 +49,27 @@ def find_next_page(tree: lxml.html.HtmlElement, url: str) -> str:
         if is_next_page(url, candidate):
             return candidate
     return ""
+
+
+def next_page_of(body: bytes, url: str, content_type: str, charset: str | None = None) -> str:
+    """The next page of a fetched page, for the fetcher (``reader.fetch.multipage.fetch_pages``).
+
+    Inputs: the page's bytes, its final address, its media type and the HTTP charset (or None).
+    Output: :func:`find_next_page` of the page, or "" for a page that is not HTML or cannot be
+    parsed. Never raises.
+    """
+    if content_type not in HTML_TYPES or not body:
+        return ""
+    try:
+        html = strip_control_chars(decode_html(body, charset))
+        tree = lxml.html.document_fromstring(html.encode("utf-8"), parser=_PARSER)
+    except (lxml.etree.ParserError, ValueError, LookupError, UnicodeError):
+        return ""
+    return find_next_page(tree, url) if tree is not None else ""
+
+
+# Only the links matter here: no comments, processing instructions or ids.
+_PARSER = lxml.html.HTMLParser(remove_comments=True, remove_pis=True, collect_ids=False, encoding="utf-8")
 
 
 def is_next_page(current: str, candidate: str) -> bool:

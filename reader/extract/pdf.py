@@ -55,7 +55,8 @@ def extract_pdf(body: bytes, url: str) -> ExtractedArticle:
         raise
     except Exception as exc:
         raise ExtractionError("pdf_unreadable", "The PDF file could not be read.") from exc
-    text = _reflow(tidy_text("\n".join(pages)))
+    # A PDF's tabs align text; in the stored text a tab would separate table cells.
+    text = _reflow(tidy_text("\n".join(pages).replace("\t", " ")))
     if not text and too_large:
         megabytes = budget.page_content_bytes / 1_000_000
         raise ExtractionError(

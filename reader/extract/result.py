@@ -11,8 +11,10 @@ class ExtractedArticle:
     """What extraction found on one page.
 
     ``published_at`` is timezone-aware and keeps the page's own UTC offset when it gave one; a
-    date without a time becomes 00:00 UTC of that date. ``text`` has one paragraph, heading,
-    list item or table row per line. ``extractor`` names the method that produced ``text``.
+    date without a time becomes 00:00 UTC of that date (a UTC time is given in the zone the page
+    shows its times in). ``text`` is in the stored text's format (``summaries.summarizer.blocks``):
+    one paragraph, heading or list item per line, a data table's rows with tab-separated cells,
+    ``<pre>`` code as a fenced block. ``extractor`` names the method that produced ``text``.
     ``language`` is an ISO 639-1 code or "". ``direction`` is how ``text`` (or, with no text, the
     title) reads: ``"rtl"`` (Hebrew, Arabic...), ``"ltr"``, or ``""`` when nothing tells; a view
     shows ``dir="auto"`` for "". ``next_page`` is the absolute address of the article's next
@@ -31,6 +33,7 @@ class ExtractedArticle:
     blocked: bool = False
     extractor: str = ""
     next_page: str = ""
+    canonical_url: str = ""
 
 
 class ExtractionError(Exception):

@@ -33,6 +33,7 @@ import certifi
 import urllib3
 from urllib3.exceptions import (
     ConnectTimeoutError,
+    DecodeError,
     HTTPError,
     LocationParseError,
     NewConnectionError,
@@ -48,6 +49,7 @@ from reader.fetch.options import FetchOptions
 from reader.fetch.redirects import REDIRECT_STATUSES, location_target, stub_redirect
 from reader.fetch.urls import MAX_URL_LENGTH, InvalidURL, check_url, display_host
 from reader.pages.botwall import HEAD_BYTES, bot_wall
+from reader.pages.compression import DecompressionError, gunzip, is_gzip
 from reader.pages.sniff import (
     HTML_TYPES,
     KIND_MEDIA_TYPES,
@@ -61,11 +63,21 @@ from reader.pages.sniff import (
 logger = logging.getLogger(__name__)
 
 _CHUNK_BYTES = 64 * 1024
-_ACCEPT = "text/html,application/xhtml+xml,application/pdf;q=0.9,*/*;q=0.5"
 # IPv6 addresses are often listed first but unreachable: a few of the checked ones are tried.
 _ADDRESSES_TRIED = 3
 # Error statuses whose body is read (up to HEAD_BYTES) to look for a bot wall.
 _WALL_STATUSES = frozenset({401, 403, 429, 503})
+# Answers some sites give a client that does not look like a browser (a firewall's 403, a 406 for
+# the Accept header, a .NET site's 500): the page is asked for once more as a browser would.
+_REFUSED_STATUSES = frozenset({403, 406, 500})
+
+
+class _TryAgain(Exception):
+    """The same request once more, with what the last answer showed was wrong changed."""
+
+
+class _Undecodable(Exception):
+    """urllib3 could not decompress the body the server labelled compressed."""
 
 
 @dataclass(frozen=True)
@@ -103,6 +115,11 @@ def fetch(url: str, options: FetchOptions) -> FetchedResponse:
     bytes when the type is missing or generic); anything else fails with ``unsupported_type``
     before the body is read. The whole fetch, DNS included, ends within
     ``options.total_timeout`` seconds (plus a fraction of a second).
+
+    Servers that get it wrong: a 403, 406 or 500 answer (no bot wall) is asked once more with
+    ``options.browser_user_agent``; a body labelled ``Content-Encoding: gzip`` that does not
+    decompress is asked once more without compression and read as it comes; a gzip body without
+    that label (``reader.pages.compression``) is decompressed, within ``options.max_bytes``.
     """
     return _run(_Fetch(url, time.monotonic(), options))
 
@@ -159,6 +176,10 @@ class _Fetch:
     options: FetchOptions
     image: bool = False  # an image for fetch_image instead of a page
     cookies: dict[str, dict[str, str]] = field(default_factory=dict)
+    # Set once each, by an answer that needs it (see ``fetch``): a browser's User-Agent, and asking
+    # for (and reading) the body uncompressed.
+    browser: bool = False
+    identity: bool = False
 
     # -- the loop over hops ------------------------------------------------------------------
     def run(self) -> FetchedResponse:
@@ -182,7 +203,7 @@ class _Fetch:
                         "too_many_redirects",
                         f"The page redirected more than {self.options.max_redirects} times.",
                     )
-                next_url, result = self._hop(target, watchdog)
+                next_url, result = self._hop_until_answered(target, watchdog)
                 if next_url is None:
                     assert result is not None
                     return FetchedResponse(
@@ -228,56 +249,101 @@ class _Fetch:
             request_uri=clean.request_uri,
         )
 
+    def _hop_until_answered(self, target: _Target, watchdog: Watchdog) -> tuple[str | None, dict[str, Any] | None]:
+        """``_hop``, asked again after an answer that calls for it (at most twice: each change is made once)."""
+        while True:
+            try:
+                return self._hop(target, watchdog)
+            except _TryAgain:
+                continue
+
     def _hop(self, target: _Target, watchdog: Watchdog) -> tuple[str | None, dict[str, Any] | None]:
-        """One request. Returns (next URL, None) for a redirect or (None, response fields)."""
+        """One request. Returns (next URL, None) for a redirect or (None, response fields); raises
+        ``_TryAgain`` after changing what the next request sends."""
         pool, response = self._open(target, watchdog)
         try:
-            headers = _lower_headers(response)
-            self._keep_cookies(target, response)
-            status = response.status
-            if status in REDIRECT_STATUSES:
-                location = headers.get("location", "").strip()
-                if not location:
-                    raise FetchError(
-                        f"http_{status}",
-                        f"The server answered with a redirect (HTTP {status}) but no address.",
-                    )
-                return location_target(location, target.url), None
-            if status >= 300 or status < 200:
-                raise self._status_error(status, headers, response, watchdog)
-            if self.image:
-                return None, self._image(status, headers, response, watchdog)
-            media_type, charset = parse_content_type(headers.get("content-type", ""))
-            if not may_be_page(media_type):
-                raise errors.unsupported_type_error(media_type)
-            self._check_length(headers)
-            body = b""
-            if media_type not in HTML_TYPES and media_type not in PDF_TYPES:
-                # A generic type: the first bytes decide, before the rest is downloaded.
-                body = self._read(response, watchdog, SNIFF_BYTES, cap=False)
-                if content_kind(media_type, body) is None:
-                    raise errors.unsupported_type_error(media_type)
-            body += self._read(response, watchdog, self.options.max_bytes - len(body), cap=True)
-            kind = content_kind(media_type, body[:SNIFF_BYTES])
-            if kind is None:  # cannot happen: every type read above has a kind
-                raise errors.unsupported_type_error(media_type)
-            if kind == "html" and not media_type.startswith("application/xhtml"):
-                vendor = bot_wall(status, headers, body, charset)
-                if vendor:
-                    raise errors.blocked_error(vendor, headers)
-                refresh = stub_redirect(body, charset, target.url)
-                if refresh:
-                    return refresh, None
-            return None, {
-                "status": status,
-                "content_type": media_type if kind == "html" and media_type in HTML_TYPES else KIND_MEDIA_TYPES[kind],
-                "charset": charset,
-                "headers": headers,
-                "body": body,
-            }
+            return self._answer(target, watchdog, response)
+        except _Undecodable:
+            if self.identity:
+                raise _undecodable_error(target) from None
+            logger.info(
+                "fetch from %s: the compressed body does not decompress; asking for it uncompressed", target.host
+            )
+            self.identity = True
+            raise _TryAgain from None
         finally:
             response.close()
             pool.close()
+
+    def _answer(self, target: _Target, watchdog: Watchdog, response: Any) -> tuple[str | None, dict[str, Any] | None]:
+        """Read one answer: (next URL, None) for a redirect, or (None, response fields)."""
+        headers = _lower_headers(response)
+        self._keep_cookies(target, response)
+        status = response.status
+        if status in REDIRECT_STATUSES:
+            location = headers.get("location", "").strip()
+            if not location:
+                raise FetchError(
+                    f"http_{status}",
+                    f"The server answered with a redirect (HTTP {status}) but no address.",
+                )
+            return location_target(location, target.url), None
+        if status >= 300 or status < 200:
+            error = self._status_error(status, headers, response, watchdog)
+            if status in _REFUSED_STATUSES and not error.blocked and self._can_look_like_a_browser():
+                self.browser = True
+                raise _TryAgain
+            raise error
+        if self.image:
+            return None, self._image(status, headers, response, watchdog)
+        media_type, charset = parse_content_type(headers.get("content-type", ""))
+        if not may_be_page(media_type):
+            raise errors.unsupported_type_error(media_type)
+        self._check_length(headers)
+        body = b""
+        if media_type not in HTML_TYPES and media_type not in PDF_TYPES:
+            # A generic type: the first bytes decide, before the rest is downloaded.
+            body = self._read(response, watchdog, SNIFF_BYTES, cap=False)
+            if not is_gzip(body) and content_kind(media_type, body) is None:
+                raise errors.unsupported_type_error(media_type)
+        body += self._read(response, watchdog, self.options.max_bytes - len(body), cap=True)
+        if is_gzip(body) and media_type not in PDF_TYPES:
+            body = self._gunzip(body)
+        elif self.identity and headers.get("content-encoding", "identity").strip().lower() != "identity":
+            # Asked for uncompressed, still labelled compressed: the bytes are kept only when they
+            # are plainly a page (the label is the server's bug), never undecoded binary.
+            if content_kind("", body[:SNIFF_BYTES]) is None:
+                raise _undecodable_error(target)
+        kind = content_kind(media_type, body[:SNIFF_BYTES])
+        if kind is None:  # cannot happen: every type read above has a kind
+            raise errors.unsupported_type_error(media_type)
+        if kind == "html" and not media_type.startswith("application/xhtml"):
+            vendor = bot_wall(status, headers, body, charset)
+            if vendor:
+                raise errors.blocked_error(vendor, headers)
+            refresh = stub_redirect(body, charset, target.url)
+            if refresh:
+                return refresh, None
+        return None, {
+            "status": status,
+            "content_type": media_type if kind == "html" and media_type in HTML_TYPES else KIND_MEDIA_TYPES[kind],
+            "charset": charset,
+            "headers": headers,
+            "body": body,
+        }
+
+    def _can_look_like_a_browser(self) -> bool:
+        ua = self.options.browser_user_agent
+        return bool(ua) and not self.browser and ua != self.options.user_agent and not self.image
+
+    def _gunzip(self, body: bytes) -> bytes:
+        """A gzip body sent without ``Content-Encoding``: the page inside it, within the size cap."""
+        try:
+            return gunzip(body, self.options.max_bytes)
+        except DecompressionError as exc:
+            if exc.too_large:
+                raise errors.too_large_error(None, self.options.max_bytes) from None
+            raise FetchError("bad_encoding", str(exc)) from None
 
     def _image(self, status: int, headers: dict[str, str], response: Any, watchdog: Watchdog) -> dict[str, Any]:
         """The response fields of an image answer: accepted type, within the size cap, bytes that are one."""
@@ -299,9 +365,10 @@ class _Fetch:
         addresses = self._checked_addresses(target)
         headers = {
             "Host": target.host_header,
-            "User-Agent": self.options.user_agent,
-            "Accept": IMAGE_ACCEPT if self.image else _ACCEPT,
-            "Accept-Encoding": make_headers(accept_encoding=True)["accept-encoding"],
+            "User-Agent": self.options.browser_user_agent if self.browser else self.options.user_agent,
+            "Accept": IMAGE_ACCEPT if self.image else self.options.accept,
+            "Accept-Language": self.options.accept_language,
+            "Accept-Encoding": "identity" if self.identity else make_headers(accept_encoding=True)["accept-encoding"],
             "Connection": "close",
         }
         cookies = self.cookies.get(target.host)
@@ -331,7 +398,8 @@ class _Fetch:
                     redirect=False,
                     retries=False,
                     preload_content=False,
-                    decode_content=True,
+                    # Asked for uncompressed after a body that would not decompress: read as it comes.
+                    decode_content=not self.identity,
                     assert_same_host=False,
                     release_conn=False,
                 )
@@ -416,6 +484,8 @@ class _Fetch:
                     raise errors.timeout_error(self.options.total_timeout)
         except FetchError:
             raise
+        except DecodeError:
+            raise _Undecodable from None
         except (HTTPError, OSError, ValueError) as exc:
             if watchdog.fired or self._remaining() <= 0:
                 raise errors.timeout_error(self.options.total_timeout) from None
@@ -432,7 +502,7 @@ class _Fetch:
         if status in _WALL_STATUSES or status >= 500:
             try:
                 body = self._read(response, watchdog, HEAD_BYTES, cap=False)
-            except FetchError:
+            except (FetchError, _Undecodable):
                 body = b""
         vendor = bot_wall(status, headers, body)
         if vendor:
@@ -461,6 +531,11 @@ class _Fetch:
                 name, value = pair.split("=", 1)
                 if name.strip():
                     self.cookies.setdefault(target.host, {})[name.strip()] = value.strip()
+
+
+def _undecodable_error(target: _Target) -> FetchError:
+    logger.info("fetch from %s failed: a body labelled compressed that is neither compressed nor a page", target.host)
+    return FetchError("connection", "The site sent a compressed page that could not be decompressed.", temporary=True)
 
 
 def _lower_headers(response: Any) -> dict[str, str]:

@@ -76,9 +76,17 @@ class FetchOptions:
     to although they are not public (``reader.fetch.addresses``); build them with
     ``parse_allowed_networks``. ``resolve``: lower-case ASCII host name -> the IP addresses to use
     instead of DNS for it, tried in order (like ``curl --resolve``); build it with ``parse_resolve``.
+    ``accept`` and ``accept_language``: the Accept and Accept-Language headers of a page request.
+    ``browser_user_agent``: the User-Agent of one more try after a 403, 406 or 500 answer to
+    ``user_agent`` ("" for none). ``max_pages``: the most pages of one article
+    ``reader.fetch.multipage.fetch_pages`` fetches (1: only the first).
     """
 
     user_agent: str = "Mozilla/5.0 (compatible; Digest/1.0; +https://github.com/digest-reader)"
+    accept: str = "text/html,application/xhtml+xml,application/pdf;q=0.9,*/*;q=0.5"
+    accept_language: str = "en-US,en;q=0.9,*;q=0.5"
+    browser_user_agent: str = "Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0"
+    max_pages: int = 5
     connect_timeout: float = 5.0
     read_timeout: float = 10.0
     total_timeout: float = 30.0

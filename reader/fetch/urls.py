@@ -260,6 +260,45 @@ def _canonical(checked: CheckedURL) -> str:
     return canonical
 
 
+# Host prefixes under which a site serves the same story: desktop, mobile and AMP editions.
+EDITION_HOST_PREFIXES = ("www.", "m.", "mobile.", "amp.")
+# AMP markers in a path ("/amp/2024/05/story", "/2024/05/story/amp", "story.amp.html") and a query.
+_AMP_PATH = re.compile(r"^/amp(?=/)|/amp/?$|\.amp(?=\.html?$)", re.IGNORECASE)
+_AMP_PARAMS = {("amp", ""), ("amp", "1"), ("amp", "true"), ("outputtype", "amp"), ("output", "amp")}
+
+
+def edition_keys(url: str, policy: UrlPolicy) -> set[str]:
+    """The canonical keys (``CheckedURL.canonical``) under which the same story may have been saved.
+
+    ``url``'s own key, with http and https, under the bare host and under each of
+    ``EDITION_HOST_PREFIXES`` ("www.", "m.", "mobile.", "amp."), and without AMP markers in its path
+    or query ("/amp/…", "…/amp", "….amp.html", "?amp=1", "?outputType=amp"): at most 40 keys. Empty
+    for a URL ``check_url`` refuses under ``policy``. Another port stays as it is.
+    """
+    try:
+        parts = urlsplit(check_url(url, policy).canonical)
+    except InvalidURL:
+        return set()
+    host = parts.hostname or ""
+    port = f":{parts.port}" if parts.port else ""
+    for prefix in EDITION_HOST_PREFIXES:
+        if host.startswith(prefix) and host.count(".") >= 2:
+            host = host.removeprefix(prefix)
+            break
+    hosts = [host] if _is_address(host) or "." not in host else [host, *(p + host for p in EDITION_HOST_PREFIXES)]
+    paths = {parts.path, _AMP_PATH.sub("", parts.path) or "/"}
+    pairs = parse_qsl(parts.query, keep_blank_values=True)
+    plain = [(k, v) for k, v in pairs if (k.lower(), v.lower()) not in _AMP_PARAMS]
+    queries = {parts.query, urlencode(plain, quote_via=quote, safe="/:@!$'()*,;")}
+    return {
+        urlunsplit((scheme, (f"[{h}]" if ":" in h else h) + port, path, query, parts.fragment))
+        for scheme in ("http", "https")
+        for h in hosts
+        for path in paths
+        for query in queries
+    }
+
+
 def safe_image_url(url: str | None, base: str, policy: UrlPolicy | None = None) -> str:
     """The address an image found on a page may be shown or downloaded from, or "" when it may not.
 
@@ -298,6 +337,14 @@ def safe_image_url(url: str | None, base: str, policy: UrlPolicy | None = None) 
     query = quote(parts.query, safe="/:@!$&()*+,;=%~?")
     result = urlunsplit((checked.scheme, netloc, path, query, ""))
     return result if len(result) <= MAX_URL_LENGTH else ""
+
+
+def _is_address(host: str) -> bool:
+    try:
+        ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    return True
 
 
 def _is_non_public_literal(host: str) -> bool:

@@ -22,23 +22,30 @@ tasks thin.
 from __future__ import annotations
 
 import logging
-import threading
-from collections.abc import Iterator
-from contextlib import contextmanager, nullcontext
+from contextlib import nullcontext
 from dataclasses import dataclass
 from datetime import timedelta
 
 from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
-from django.db import InterfaceError, OperationalError, connections
-from django.db.models import F, Q
 from django.utils import timezone
 
 from reader import conf
-from reader.extract import ExtractionError, extract
-from reader.fetch.client import FetchError, fetch, fetch_image
+from reader.extract import ExtractionError, extract, next_page_of
+from reader.fetch.client import FetchedResponse, FetchError, fetch_image
+from reader.fetch.multipage import fetch_pages
 from reader.fetch.urls import safe_image_url, site_of
 from reader.models import Article, FetchedPage, LeadImage
+from reader.pages.multipart import MULTIPAGE_TYPE, Page, pack_pages
+from reader.pipeline.dedupe import fold_duplicate
+from reader.pipeline.leases import (
+    DATABASE_ERRORS,
+    Retry,
+    claim_fetch,
+    claim_handed_off,
+    claimable,
+    heartbeat,
+)
 from reader.pipeline.politeness import HostLimiter, host_of
 from reader.search import index_article
 from reader.selectors import default_variant
@@ -49,19 +56,12 @@ log = logging.getLogger(__name__)
 
 Status = Article.Status
 
-# A retry delay in seconds, or None when nothing needs sending.
-Retry = float | None
-
-# Errors of the database itself (a restart, a dropped connection): never the article's fault.
-DATABASE_ERRORS = (OperationalError, InterfaceError)
-INTERRUPTED = "Processing was interrupted too many times (the worker stopped while working on it)."
 INTERNAL = "Something went wrong while processing this page. Try again, and report it if it keeps failing."
 
 # The steps a message can ask for: the page, the article, its lead image.
 FETCH = "fetch"
 EXTRACT = "extract"
 IMAGE = "image"
-CPU_STATUSES = (Status.EXTRACTING, Status.SUMMARIZING)
 
 
 @dataclass(frozen=True)
@@ -108,9 +108,9 @@ def fetch_article(article_id: int, limiter: HostLimiter | None = None) -> Next |
     temporary one. Database errors are not the article's fault: they propagate (the task tries again
     later) and leave the row to its lease. Nothing else escapes.
     """
-    found = _claimable(article_id).values_list("url", "captured").first()
+    found = claimable(article_id).values_list("url", "captured").first()
     if found is None:
-        return later(FETCH, _claim(article_id))  # what the claim says: held by a live worker, or nothing
+        return later(FETCH, claim_fetch(article_id))  # what the claim says: held by a live worker, or nothing
     url, captured = found
     # A captured page is handed on from the database: no request reaches the site, so no turn to wait for.
     grant = limiter.acquire(host_of(url), str(article_id)) if limiter is not None and not captured else None
@@ -118,7 +118,7 @@ def fetch_article(article_id: int, limiter: HostLimiter | None = None) -> Next |
         _wait_for_turn(article_id, grant.wait)
         return Next(FETCH, grant.wait)
     with grant or nullcontext():
-        claim = _claim(article_id)
+        claim = claim_fetch(article_id)
         if claim is not True:
             return later(FETCH, claim)
         article = Article.objects.get(pk=article_id)
@@ -144,7 +144,7 @@ def extract_article(article_id: int) -> Next | None:
     the article is ready with a lead image to download (``DIGEST_LEAD_IMAGES``), else None. Failures
     and database errors as in ``fetch_article``.
     """
-    claim = _claim_handed_off(article_id)
+    claim = claim_handed_off(article_id)
     if claim is not True:
         return later(EXTRACT, claim)
     article = Article.objects.get(pk=article_id)
@@ -186,7 +186,7 @@ def _guarded(article: Article, work) -> Next | None:
     """Run one step's ``work`` under the article's heartbeat; a time limit or an unexpected error
     ends the article as ``failed`` (database errors propagate)."""
     try:
-        with _heartbeat(article.pk):
+        with heartbeat(article.pk):
             return work()
     except DATABASE_ERRORS:
         raise
@@ -203,7 +203,8 @@ def _fetch_and_store(article: Article, grant) -> Next | None:
     if article.captured and _hand_off_captured(article):
         return Next(EXTRACT)
     try:
-        response = fetch(article.url, conf.fetch_options())
+        # An article split over pages (rel="next") comes back as all of them, up to DIGEST_FETCH_MAX_PAGES.
+        pages = fetch_pages(article.url, conf.fetch_options(), _next_page)
     except FetchError as exc:
         flags = {"blocked": True} if exc.blocked else {}
         if exc.temporary:
@@ -213,8 +214,12 @@ def _fetch_and_store(article: Article, grant) -> Next | None:
     finally:
         if grant is not None:
             grant.release()  # the site is free again as soon as its bytes are in
-    _store_page(article, response)
+    _store_page(article, pages)
     return Next(EXTRACT)
+
+
+def _next_page(page: FetchedResponse) -> str:
+    return next_page_of(page.body, page.final_url, page.content_type, page.charset)
 
 
 def _extract_stored(article: Article) -> Retry:
@@ -224,133 +229,6 @@ def _extract_stored(article: Article) -> Retry:
         # Handed off without a page (a row changed by hand): fetch it again.
         return _retry_later(article, "no_page", "The fetched page was not kept.")
     return extract_and_summarize(article, body=page.body, content_type=page.content_type, charset=page.charset or None)
-
-
-def _claimable(article_id: int):
-    """The article, if a fetch claim could take it now (queued and due, or its worker died)."""
-    now = timezone.now()
-    return Article.objects.filter(pk=article_id).filter(_due(now) | _abandoned(now))
-
-
-def _due(now) -> Q:
-    return Q(status=Status.QUEUED) & (Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now))
-
-
-def _abandoned(now) -> Q:
-    return Q(status__in=Article.RUNNING_STATUSES) & (Q(lease_expires_at__lt=now) | Q(lease_expires_at=None))
-
-
-def _claim(article_id: int) -> bool | Retry:
-    """Take the article for this fetch worker: True only for the one caller that did.
-
-    A queued, due article moves to ``fetching``; so does one whose worker died mid-way (its lease
-    lapsed, or a hand-off whose CPU message never came), as a new attempt, unless it has used all
-    attempts (then it fails as interrupted). When a live worker holds the article, the seconds
-    until its lease lapses are returned; otherwise (and for a hand-off, which the CPU message
-    takes) None.
-    """
-    now = timezone.now()
-    lease = timedelta(seconds=settings.DIGEST_LEASE_SECONDS)
-    claimed = (
-        Article.objects.filter(pk=article_id)
-        .filter(_due(now) | (_abandoned(now) & Q(attempts__lt=settings.DIGEST_MAX_ATTEMPTS)))
-        .update(
-            status=Status.FETCHING,
-            attempts=F("attempts") + 1,
-            status_changed_at=now,
-            next_attempt_at=None,
-            lease_expires_at=now + lease,
-        )
-    )
-    if claimed:
-        return True
-    return _not_claimed(article_id, now)
-
-
-def _claim_handed_off(article_id: int) -> bool | Retry:
-    """Take the article for this CPU worker: True only for the one caller that did.
-
-    A handed-off article (its page stored, waiting for this step) is taken as it is; one whose CPU
-    worker died (lease lapsed) is taken over as a new attempt, or fails as interrupted when it used
-    all attempts. When a live worker holds it, the seconds until its lease lapses are returned;
-    otherwise (queued, being fetched, finished, gone) None.
-    """
-    now = timezone.now()
-    lease = now + timedelta(seconds=settings.DIGEST_LEASE_SECONDS)
-    if Article.objects.filter(pk=article_id, status=Status.EXTRACTING, next_attempt_at__isnull=False).update(
-        next_attempt_at=None, lease_expires_at=lease, status_changed_at=now
-    ):
-        return True
-    died = Q(status__in=CPU_STATUSES, next_attempt_at=None) & (Q(lease_expires_at__lt=now) | Q(lease_expires_at=None))
-    if (
-        Article.objects.filter(pk=article_id)
-        .filter(died, attempts__lt=settings.DIGEST_MAX_ATTEMPTS)
-        .update(status=Status.EXTRACTING, attempts=F("attempts") + 1, lease_expires_at=lease, status_changed_at=now)
-    ):
-        log.info("Article %s taken over from a CPU worker that stopped", article_id)
-        return True
-    return _not_claimed(article_id, now, abandoned=Q(pk=article_id) & died)
-
-
-def _not_claimed(article_id: int, now, abandoned: Q | None = None) -> Retry:
-    """After a claim took nothing: fail an abandoned article that used all attempts (None), or
-    return the seconds until a live worker's lease lapses (plus one), or None."""
-    if (
-        Article.objects.filter(pk=article_id)
-        .filter(abandoned if abandoned is not None else _abandoned(now))
-        .filter(attempts__gte=settings.DIGEST_MAX_ATTEMPTS)
-        .update(
-            status=Status.FAILED,
-            status_changed_at=now,
-            lease_expires_at=None,
-            next_attempt_at=None,
-            error_code="interrupted",
-            error=INTERRUPTED,
-        )
-    ):
-        log.info("Article %s failed: interrupted too many times", article_id)
-        return None
-    held = Article.objects.filter(
-        pk=article_id, status__in=Article.RUNNING_STATUSES, next_attempt_at=None, lease_expires_at__isnull=False
-    ).values_list("lease_expires_at", flat=True)
-    for expires in held:
-        return max((expires - now).total_seconds(), 0.0) + 1.0
-    return None
-
-
-@contextmanager
-def _heartbeat(article_id: int) -> Iterator[None]:
-    """Renew the article's lease every third of ``DIGEST_LEASE_SECONDS`` while the body runs.
-
-    A thread of its own (with its own database connection, closed at the end), so a long
-    extraction or summary keeps the lease without checking in from every step. Only a lease a
-    worker holds is renewed, never a hand-off's.
-    """
-    seconds = float(settings.DIGEST_LEASE_SECONDS)
-    stop = threading.Event()
-
-    def renew() -> None:
-        try:
-            while not stop.wait(seconds / 3):
-                try:
-                    Article.objects.filter(
-                        pk=article_id, status__in=Article.RUNNING_STATUSES, next_attempt_at=None
-                    ).update(lease_expires_at=timezone.now() + timedelta(seconds=seconds))
-                except DATABASE_ERRORS:
-                    # A database restart: the next beat reconnects. Giving up would let the lease lapse
-                    # under a live worker, and the sweep would hand its article to a second one.
-                    log.warning("Could not renew the lease of article %s; trying again", article_id, exc_info=True)
-                    connections.close_all()
-        finally:
-            connections.close_all()
-
-    beat = threading.Thread(target=renew, name=f"lease-{article_id}", daemon=True)
-    beat.start()
-    try:
-        yield
-    finally:
-        stop.set()
-        beat.join(timeout=seconds)
 
 
 def hand_off_not_sent(article_id: int) -> None:
@@ -380,22 +258,28 @@ def fail_timed_out(article_id: int) -> None:
     log.info("Article %s failed: over the time limit", article_id)
 
 
-def _store_page(article: Article, response) -> None:
+def _store_page(article: Article, pages: list[FetchedResponse]) -> None:
     """Keep the fetched bytes (compressed, apart from the article) and hand the article off to the
     CPU step: ``extracting``, due now, held for ``DIGEST_STUCK_AFTER`` seconds while its message waits
-    (a lost message lets the hand-off lapse, and the sweep queues the article again). A page the
-    person gave while this one was being fetched is kept instead (``captured``)."""
+    (a lost message lets the hand-off lapse, and the sweep queues the article again). The pages of an
+    article split over pages are kept as one ``multipart/mixed`` body (``reader.pages.multipart``). A page
+    the person gave while this one was being fetched is kept instead (``captured``)."""
     if _hand_off_captured(article):
         return
+    response = pages[0]
+    body, content_type, charset = response.body, response.content_type, response.charset or ""
+    if len(pages) > 1:
+        body = pack_pages([Page(p.final_url, p.content_type, p.charset, p.body) for p in pages])
+        content_type, charset = MULTIPAGE_TYPE, ""
     FetchedPage.objects.update_or_create(
         article=article,
         defaults={
             "url": response.final_url,
             "status_code": response.status,
-            "content_type": response.content_type,
-            "charset": response.charset or "",
-            "body_compressed": FetchedPage.compress(response.body),
-            "size": len(response.body),
+            "content_type": content_type,
+            "charset": charset,
+            "body_compressed": FetchedPage.compress(body),
+            "size": len(body),
         },
     )
     article.final_url = response.final_url
@@ -435,7 +319,9 @@ def extract_and_summarize(article: Article, *, body: bytes, content_type: str, c
     """Extract the article from fetched bytes, store it, summarize it, index it and mark it ready.
 
     Used after a fetch and by ``reextract`` on stored pages. A page with no article text ends as
-    ``failed``; a bot-check page is queued again and the retry delay (seconds) returned.
+    ``failed``; a bot-check page is queued again and the retry delay (seconds) returned; a page whose
+    story the person saved before under another address is folded into that article
+    (``reader.pipeline.dedupe``) and not summarized.
     """
     url = article.final_url or article.url
     try:
@@ -452,6 +338,9 @@ def extract_and_summarize(article: Article, *, body: bytes, content_type: str, c
     text = extracted.text.strip()
     if not text:
         _fail(article, "no_text", "No article text was found on this page.", paywalled=extracted.paywalled)
+        return None
+    # The same story saved before under another address (AMP, m./www., a redirect): one article.
+    if fold_duplicate(article, extracted) is not None:
         return None
     published = extracted.published_at
     shift = published.utcoffset() if published is not None else None

@@ -24,7 +24,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from reader.models import Article, ImportJob, Lock
-from reader.pipeline.steps import CPU_STATUSES, INTERRUPTED
+from reader.pipeline.leases import CPU_STATUSES, INTERRUPTED
 
 log = logging.getLogger(__name__)
 

@@ -26,7 +26,7 @@ from django.utils import timezone
 from kombu.transport.redis import Channel as RedisChannel
 
 from reader.models import Article, ImportJob
-from reader.pipeline import importing, steps, sweep
+from reader.pipeline import importing, leases, steps, sweep
 from reader.pipeline.politeness import HostLimiter, HostLimits, redis_client
 from reader.services.access import clear_expired_tokens as clear_expired_api_tokens
 from reader.services.organize import purge_deleted
@@ -61,7 +61,7 @@ def process_article(self: Task, article_id: int) -> None:
             after = steps.later(steps.FETCH, steps.process_article(article_id))
         else:
             after = steps.fetch_article(article_id, limiter=_limiter())
-    except steps.DATABASE_ERRORS:
+    except leases.DATABASE_ERRORS:
         after = _database_unavailable(steps.FETCH, article_id)
     # A link waiting for its site's turn goes back to the queue it came from (an import's stays behind pastes).
     _send_next(article_id, after, queue=(self.request.delivery_info or {}).get("routing_key"))
@@ -72,7 +72,7 @@ def extract_article(article_id: int) -> None:
     """Extract, summarize and index one fetched article (by id). Safe to run twice or for a missing id."""
     try:
         after = steps.extract_article(article_id)
-    except steps.DATABASE_ERRORS:
+    except leases.DATABASE_ERRORS:
         after = _database_unavailable(steps.EXTRACT, article_id)
     _send_next(article_id, after)
 
@@ -135,7 +135,7 @@ def fetch_lead_image(article_id: int) -> None:
     """Download a ready article's lead image (by id), on the fetch queue. Safe to run twice."""
     try:
         steps.fetch_lead_image(article_id)
-    except steps.DATABASE_ERRORS:
+    except leases.DATABASE_ERRORS:
         # Only a picture: not worth a retry loop (the article is ready either way).
         log.warning("Database unavailable while keeping the lead image of article %s", article_id, exc_info=True)
         close_old_connections()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from django import template
 from django.utils.safestring import SafeString, mark_safe
 
@@ -19,7 +21,7 @@ def marked_paragraphs(article) -> list[Paragraph]:
     summary = getattr(article, "summary", None)
     spans = [(s["start"], s["end"]) for s in summary.sentences] if summary else []
     paragraphs = paragraphs_with_marks(article.text, spans, article.language or "en")
-    return [Paragraph(_unpadded(p.segments), heading=p.heading) for p in paragraphs]
+    return [replace(p, segments=_unpadded(p.segments)) for p in paragraphs]
 
 
 def _unpadded(segments: list[Segment]) -> list[Segment]:

@@ -11,11 +11,13 @@ candidates: the two bounds on what a summary considers.
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 
+from summaries.summarizer.blocks import never_a_sentence, span_kinds
 from summaries.summarizer.tokenizers import base_language, lead_sentence_spans, sentence_spans, word_tokenizer
 
 # ISO 639-1 -> sumy's language name, for every language sumy has a stemmer, stop words or a segmenter for.
@@ -203,11 +205,55 @@ class Document:
         return [[stem(w) for w in ws if w not in stop] for ws in self.lower]
 
 
-def _is_candidate(words: int, text: str, alone_on_line: bool) -> bool:
-    if words < MIN_WORDS:
-        return False
-    # ``is_heading`` for a sentence we already split and counted.
-    return not (alone_on_line and _reads_as_heading(text, words))
+# A sentence that reads as a sentence ends with one of these (perhaps inside closing quotation marks
+# or brackets); a colon or a semicolon introduces something more.
+_SENTENCE_END = re.compile(r"[.!?…。！？｡‼⁇⁈⁉\u037e\u061f\u06d4\u0964](?:\s*[\"'”’»«›‹)\]」』）])*$")
+# "Price: £24 Rating: 4/5": a label is a capitalized word, perhaps with two more, before a colon.
+_LABEL = re.compile(r"(?:^|(?<=\s))[^\W\d_]+(?:\s[^\W\d_]+){0,2}:(?=\s)")
+# The kinds of sentence, best first: what ``prepare`` offers as candidates.
+PROSE, UNFINISHED, FRAGMENT, NEVER = 0, 1, 2, 3
+
+
+def sentence_tier(text: str, words: list[str], alone_on_line: bool) -> int:
+    """How well one sentence of running text (not a table row or code) reads as a sentence of prose.
+
+    Inputs: the sentence (str), its words (``Language.words``) and whether it is the whole line.
+    Returns ``PROSE`` (a candidate), ``UNFINISHED`` (a candidate only when most of the text is like
+    it: a checklist, a feed without punctuation), ``FRAGMENT`` (a heading or fewer than ``MIN_WORDS``
+    words: chosen only when nothing else is there) or ``NEVER``:
+
+    * ``NEVER``: a line of links or cells run together (``|``), a sentence ending in a dash (a
+      dateline, a cut-off clause), a list of tags (four or more comma-separated items, three in four
+      of them of at most four words and none over eight, no final punctuation) or a run of labels ("Tested by: … RRP: … More info: …");
+    * ``FRAGMENT``: fewer than ``MIN_WORDS`` words, or a heading (``is_heading``'s rule);
+    * ``UNFINISHED``: no final sentence punctuation (``. ! ? …`` and their CJK and Arabic forms,
+      perhaps inside closing quotes or brackets; a colon introduces a list or a quote), or no
+      verb-like shape: in cased text, a sentence whose words after the first are mostly
+      capitalized (a title, a run of names) rather than the lower-case verbs and function words of
+      prose (fewer than two of them, or under a quarter).
+    """
+    stripped = text.rstrip()
+    labels = sum(1 for label in _LABEL.findall(text) if label[:1].isupper())
+    if "|" in text or stripped.endswith(("—", "–", "-")) or labels >= 2:
+        return NEVER
+    ended = bool(_SENTENCE_END.search(stripped))
+    if not ended:
+        sizes = [len(item.split()) for item in text.split(",")]
+        if len(sizes) >= 4 and max(sizes) <= 8 and sum(size <= 4 for size in sizes) >= 0.75 * len(sizes):
+            return NEVER
+    if len(words) < MIN_WORDS or (alone_on_line and _reads_as_heading(text, len(words))):
+        return FRAGMENT
+    if not ended or not _verb_like(words):
+        return UNFINISHED
+    return PROSE
+
+
+def _verb_like(words: list[str]) -> bool:
+    cased = [w for w in words[1:] if w[:1].isupper() or w[:1].islower()]
+    if len(cased) < 3:
+        return True  # uncased scripts, or too few words to tell
+    lower = sum(1 for w in cased if w[:1].islower())
+    return lower >= 2 and lower >= 0.25 * len(cased)
 
 
 def prepare(
@@ -232,31 +278,42 @@ def prepare(
     spans = lead_sentence_spans(text, lang.code, max_chars)
     sentences = [SummarySentence(text[a:b], a, b) for a, b, _ in spans]
     per_line = Counter(line for _, _, line in spans)
+    read = spans[-1][1] if spans else 0
+    kinds = [kind for _, _, kind in span_kinds(text[:read], cut=read < len(text.rstrip()))]
     line_texts: dict[int, list[int]] = {}
-    candidates: list[int] = []
-    words: list[list[str]] = []
+    # (tier, sentence index, words) of each sentence of running text, in document order.
+    rated: list[tuple[int, int, list[str]]] = []
     other: list[list[str]] = []
-    fallback: list[tuple[int, list[str]]] = []
+    prose = unfinished = 0
     for index, (sentence, (_, _, line)) in enumerate(zip(sentences, spans, strict=True)):
-        if cap is not None and len(candidates) >= cap:
+        if cap is not None and prose >= cap:
             break
         line_texts.setdefault(line, []).append(index)
         ws = lang.words(sentence.text)
-        if _is_candidate(len(ws), sentence.text, per_line[line] == 1):
+        if never_a_sentence(kinds[line]):
+            other.append(ws)
+            continue
+        tier = sentence_tier(sentence.text, ws, per_line[line] == 1)
+        prose += tier == PROSE
+        unfinished += tier == UNFINISHED
+        rated.append((tier, index, ws))
+    # Lines without final punctuation are candidates when the text is mostly made of them (a
+    # checklist, a feed that drops punctuation); headings and fragments when there is nothing else:
+    # better those than an empty summary.
+    best = PROSE if unfinished < max(prose, 1) else UNFINISHED
+    if not any(tier <= best and ws for tier, _, ws in rated):
+        best = FRAGMENT
+    candidates: list[int] = []
+    words: list[list[str]] = []
+    for tier, index, ws in rated:
+        if tier <= best and ws and (cap is None or len(candidates) < cap):
             candidates.append(index)
             words.append(ws)
         else:
             other.append(ws)
-            if ws:
-                fallback.append((index, ws))
-    if not candidates and fallback:
-        # Nothing but headings and fragments: better those than an empty summary. The cap holds here
-        # too (a list of 40,000 short lines would otherwise be 40,000 candidates), and the sentences
-        # read end where the last kept fragment is.
-        fallback = fallback[:cap]
-        candidates = [i for i, _ in fallback]
-        words = [ws for _, ws in fallback]
-        other = []
+    if cap is not None and len(candidates) >= cap:
+        # The cap holds for every tier (a list of 40,000 short lines would otherwise be 40,000
+        # candidates); the sentences read end where the last candidate is.
         last = candidates[-1]
         line_texts = {line: kept for line, indices in line_texts.items() if (kept := [i for i in indices if i <= last])}
     title_words = lang.words(title) if title else []

@@ -61,10 +61,12 @@ _SENTENCE_STARTERS = _words(
     "the he she it they we i but and this that these those there a an in on at after its his her their our"
 )
 
-_CLOSERS = "\"'”’“»)]}」』）】〕"
+_CLOSERS = "\"'”’“»«›‹)]}」』）】〕"
 # What ``_ends_sentence`` strips off the end of a terminator match to find its last stop.
 _TRAILERS = frozenset(_CLOSERS + " ")
-_LATIN_STOPS = ".!?…‼⁇⁈⁉\u037e"
+# Full stops, question and exclamation marks of the scripts written with spaces between sentences:
+# Latin, Greek (";"), Arabic ("؟", Urdu "۔") and Devanagari ("।").
+_LATIN_STOPS = ".!?…‼⁇⁈⁉\u037e\u061f\u06d4\u0964"
 # Latin terminators need whitespace after them; PTB's closing quote '' (separated by a space in the
 # CNN/DailyMail corpus) stays with the sentence it closes. A match starts only at the first stop of a
 # run (the lookbehind): a run that is not followed by whitespace fails from every position inside it
@@ -72,6 +74,10 @@ _LATIN_STOPS = ".!?…‼⁇⁈⁉\u037e"
 _LATIN_END = re.compile(
     r"(?<![" + _LATIN_STOPS + r"])[" + _LATIN_STOPS + r"]+[" + re.escape(_CLOSERS) + r"]*(?:\s+'')?(?=\s)"
 )
+# A full stop glued to the next sentence ("the harbour.The ferry"): a lower-case letter or a digit
+# before it, a capital letter and a lower-case one after it (perhaps behind an opening quotation
+# mark). ``_glued_cut`` checks the word before it.
+_GLUED_STOP = re.compile(r"(?<=[^\W_])\.(?=[\"“„«»]?[^\W\d_][^\W\d_])")
 _CJK_END = re.compile(
     r"(?:[。！？｡]+|(?<=[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff])[!?]+)[" + re.escape(_CLOSERS) + r"]*"
 )
@@ -80,6 +86,22 @@ _DOTTED = re.compile(r"^(?:[^\W\d_]{1,2}\.)+[^\W\d_]{1,2}$")
 _WORD = re.compile(r"[^\W\d_]+(?:['’\-][^\W\d_]+)*")
 # sumy's definition of a word (sumy.nlp.tokenizers.Tokenizer._WORD_PATTERN).
 _SUMY_WORD = re.compile(r"^[^\W\d_](?:[^\W\d_]|['-])*$")
+
+# Double quotation marks, and the marks that may close a quotation each one opens: English “…”,
+# German „…“ and »…«, French «…», Swiss ‹…›, Swedish ”…”, straight "…". (Single quotes double as
+# apostrophes, so they are not followed.)
+_QUOTE_MARK = re.compile(r"[\"“”„«»‹›]")
+_QUOTE_CLOSERS = {'"': '"', "“": "”“", "”": "”", "„": "“”", "«": "»", "»": "«", "‹": "›", "›": "‹"}
+# A quotation longer than this (characters) is a quoted speech, not one sentence: it is split inside.
+MAX_QUOTATION_CHARS = 600
+# A list bullet at the start of a line is not part of its sentence.
+_BULLET = re.compile(r"[-–—•·*▪►‣●○◦]\s+")
+# A dateline ("DEKALB, Ill. —", "WASHINGTON (Reuters) -", "(AP) —", "NEW YORK—") is found within
+# the first _DATELINE_CHARS characters of a line, before a dash.
+_DATELINE_CHARS = 80
+_DATELINE_DASH = re.compile(r"\s(?:—|–|--|-)\s|(?<=\S)[—–](?=\S)|\s[—–](?=\S)")
+_DATELINE_AGENCY = re.compile(r"\(\s*[^\W\d_][^()]{0,30}\)$")
+_DATELINE_WORD = re.compile(r"[^\W_]+")
 
 
 def base_language(language: str) -> str:
@@ -126,7 +148,7 @@ def _ends_sentence(line: str, match_start: int, dot_end: int, after: int, langua
     token_start = end - 1
     while token_start > 0 and not line[token_start - 1].isspace():
         token_start -= 1
-    token = line[token_start : end - 1].lstrip("\"'“‘«([{")
+    token = line[token_start : end - 1].lstrip("\"'“‘«»„([{")
     next_char = line[after]
     if token:
         lower = token.lower()
@@ -155,25 +177,153 @@ def _ends_sentence(line: str, match_start: int, dot_end: int, after: int, langua
     return not (cased and next_char.islower())
 
 
+# The most letters read back from a glued full stop to find the word before it.
+_GLUED_WORD_CHARS = 40
+# Words after a dot that end a web address, not start a sentence.
+_DOMAIN_ENDINGS = _words("com org net edu gov info biz io uk ru eu ca au ch nl dk pl")
+
+
+def _glued_cut(line: str, dot: int, language: str) -> bool:
+    """Whether the full stop at ``line[dot]``, with a letter right after it, ends a sentence.
+
+    It does when the word before it is a lower-case word of two letters or more (or a number) that
+    stands on its own (a space, an opening mark or the line's start before it) and is no
+    abbreviation, and the word after it is capitalized and not followed by another dot ("harbour.The
+    ferry" splits; "Node.js", "example.Com.au", "U.S.Army", "Mr.Smith" do not). Reads a bounded
+    number of characters.
+    """
+    start = dot
+    while start > 0 and dot - start < _GLUED_WORD_CHARS and line[start - 1].isalnum():
+        start -= 1
+    word = line[start:dot]
+    if len(word) < 2 or (start > 0 and not (line[start - 1].isspace() or line[start - 1] in '"“„«»([')):
+        return False
+    if not (word[-1].islower() or word.isdigit()) or word.lower() in _ABBREVIATIONS.get(language, _ABBREVIATIONS["en"]):
+        return False
+    after = dot + 1
+    if line[after] in '"“„«»':
+        after += 1
+    end = after
+    while end < len(line) and end - after < _GLUED_WORD_CHARS and line[end].isalpha():
+        end += 1
+    following = line[after:end]
+    if len(following) < 2 or not following[0].isupper() or not following[1].islower():
+        return False
+    if following.lower() in _DOMAIN_ENDINGS:
+        return False  # "Example.Com"
+    return not (end < len(line) and line[end] == "." and end + 1 < len(line) and line[end + 1].isalnum())
+
+
+def _quotations(line: str) -> list[tuple[int, int]]:
+    """The quotations of ``line``, outermost only, as ``(opening mark, closing mark)`` positions in order.
+
+    A mark opens a quotation where it cannot close the one open before it and stands before a word
+    (after a space, a bracket, a dash or the start of the line); it closes the innermost open
+    quotation when it is one of that quotation's closing marks. Marks that open nothing that is
+    closed on the line are ignored, and so are quotations longer than ``MAX_QUOTATION_CHARS``. Time
+    linear in the line.
+    """
+    stack: list[tuple[str, int]] = []
+    outer: list[tuple[int, int]] = []
+    for match in _QUOTE_MARK.finditer(line):
+        mark, i = match.group(), match.start()
+        if stack and mark in stack[-1][0]:
+            closers, opened = stack.pop()
+            if not stack and i - opened <= MAX_QUOTATION_CHARS:
+                outer.append((opened, i))
+            continue
+        before = line[i - 1] if i else " "
+        after = line[i + 1] if i + 1 < len(line) else " "
+        spaced_guillemet = mark == "«" and after in " \u00a0\u202f"  # French: « Bonjour »
+        if (before.isspace() or before in "([{—–-/'‘") and (not after.isspace() or spaced_guillemet):
+            stack.append((_QUOTE_CLOSERS[mark], i))
+    return outer
+
+
+def _inside(quotes: list[tuple[int, int]], position: int, start: int) -> tuple[bool, int]:
+    """Whether ``position`` falls strictly inside one of ``quotes`` (after its opening mark, before
+    its closing mark), looking from index ``start`` of the sorted list on; returns (inside, index to
+    start from next time), so that positions asked in increasing order cost linear time in all."""
+    while start < len(quotes) and quotes[start][1] < position:
+        start += 1
+    inside = start < len(quotes) and quotes[start][0] < position <= quotes[start][1]
+    return inside, start
+
+
+def dateline_end(line: str) -> int:
+    """The length of the dateline that opens ``line`` (its dash included), or 0 when there is none.
+
+    A dateline is a place, a date or a news agency before a dash at the start of a news story:
+    "DEKALB, Ill. —", "WASHINGTON, Nov 19 (Reuters) -", "(AP) —", "NEW YORK—", "( cnn ) --". Up to
+    ``_DATELINE_CHARS`` characters and six words before a dash, which either end in an agency in
+    brackets, or are all capitalized (or numbers) with a capital letter, a digit or a quotation mark
+    after the dash. Reads at most ``_DATELINE_CHARS`` characters.
+    """
+    dash = _DATELINE_DASH.search(line, 0, min(len(line), _DATELINE_CHARS))
+    if dash is None:
+        return 0
+    before = line[: dash.start()].strip()
+    rest = line[dash.end() :].lstrip()
+    words = _DATELINE_WORD.findall(before)
+    if not rest or len(words) > 6 or any(ch in before for ch in '!?;:"“”'):
+        return 0
+    if _DATELINE_AGENCY.search(before):
+        return dash.end()
+    if not words or not all(w[0].isupper() or w[0].isdigit() for w in words) or not any(w[0].isalpha() for w in words):
+        return 0
+    first = rest[0]
+    return dash.end() if first.isupper() or first.isdigit() or first in "\"“„«»'‘" else 0
+
+
 def split_line(line: str, language: str = "en") -> list[tuple[int, int]]:
     """Split one line into sentence spans ``(start, end)`` relative to ``line``, stripped, none empty.
 
-    The last sentence runs to the end of the line whether or not it has final punctuation. Time is
-    linear in ``len(line)`` (each character is read a bounded number of times).
+    The last sentence runs to the end of the line whether or not it has final punctuation. A
+    quotation (``_quotations``) is not cut inside: its sentence ends where the quotation ends
+    (``»Die Übergabe fand statt.« Seit…`` cuts after ``«``; ``"We won. It was hard," she said.`` is
+    one sentence). A full stop glued to the next capitalized word cuts too (``_glued_cut``). A
+    dateline (``dateline_end``) is a span of its own, and a list bullet at the start of the line
+    belongs to no sentence. Time is linear in ``len(line)`` (each character is read a bounded number
+    of times).
     """
     language = base_language(language)
     cased = any(map(str.isupper, line))
+    quotes = _quotations(line) if _QUOTE_MARK.search(line) else []
+    first = 0
+    bullet = _BULLET.match(line)
+    if bullet and bullet.end() < len(line):
+        first = bullet.end()
+    head = dateline_end(line[first : first + _DATELINE_CHARS + 2])
     cuts: list[int] = []
-    for match in _LATIN_END.finditer(line):
+    if head:
+        cuts.append(first + head)
+    index = 0
+    for match in _LATIN_END.finditer(line, first + head):
         after = match.end()
         while after < len(line) and line[after].isspace():
             after += 1
         if after < len(line) and _ends_sentence(line, match.start(), match.end(), after, language, cased):
-            cuts.append(match.end())
+            inside, index = _inside(quotes, match.end(), index)
+            if not inside:
+                cuts.append(match.end())
+            elif quotes[index][1] == after:
+                # A closing mark after a space ("« Bonjour. » Il part."): the sentence ends after it.
+                following = after + 1
+                while following < len(line) and line[following].isspace():
+                    following += 1
+                if following < len(line) and not (cased and line[following].islower()):
+                    cuts.append(after + 1)
+    if cased:
+        index = 0
+        for match in _GLUED_STOP.finditer(line, first + head):
+            if _glued_cut(line, match.start(), language):
+                inside, index = _inside(quotes, match.end(), index)
+                if not inside:
+                    cuts.append(match.end())
     if _CJK_CHAR.search(line):
         cuts.extend(m.end() for m in _CJK_END.finditer(line) if m.end() < len(line))
     spans: list[tuple[int, int]] = []
-    start = 0
+    start = first
     for cut in [*sorted(set(cuts)), len(line)]:
         a, b = start, cut
         while a < b and line[a].isspace():

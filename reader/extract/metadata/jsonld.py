@@ -11,7 +11,7 @@ from urllib.parse import urljoin
 import lxml.etree
 import lxml.html
 
-from reader.extract.cleanup import element_text
+from reader.extract.layout import element_text
 from reader.pages.text import control_chars_to_spaces
 
 # schema.org types whose node describes the article (compared lower-case, namespace dropped).
@@ -144,7 +144,7 @@ def ld_text(value: Any) -> str:
 
     Input: the property's value (a string, a list of strings, or anything else). Output: the text
     with HTML entities decoded and, when it holds markup, one block per line
-    (:func:`reader.extract.cleanup.element_text`); "" for a value that is not text.
+    (:func:`reader.extract.layout.element_text`); "" for a value that is not text.
     """
     if isinstance(value, list):
         value = " ".join(str(v) for v in value if isinstance(v, str))
@@ -155,5 +155,6 @@ def ld_text(value: Any) -> str:
         try:
             return element_text(lxml.html.fragment_fromstring(value, create_parent="div"))
         except (lxml.etree.ParserError, ValueError):
-            return re.sub(r"<[^>]+>", " ", value)
-    return value
+            return re.sub(r"<[^>]+>", " ", value).replace("\t", " ")
+    # A tab in plain text is a space, not a table cell (summaries.summarizer.blocks).
+    return value.replace("\t", " ")

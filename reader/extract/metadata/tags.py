@@ -4,7 +4,7 @@ and the names the site goes by (to tell them from a headline or an author)."""
 from __future__ import annotations
 
 import re
-from urllib.parse import urlsplit
+from urllib.parse import urljoin, urlsplit
 
 import lxml.html
 
@@ -43,6 +43,23 @@ def html_lang(tree: lxml.html.HtmlElement) -> str:
     lang = (tree.get("lang") or tree.get("{http://www.w3.org/XML/1998/namespace}lang") or "").strip().lower()
     lang = lang.split("-")[0].split("_")[0]
     return lang if re.fullmatch(r"[a-z]{2}", lang) else ""
+
+
+def canonical_link(tree: lxml.html.HtmlElement, meta: dict[str, str], url: str) -> str:
+    """The address the page names as its own: ``<link rel="canonical">``, else ``og:url``, made
+    absolute against ``url``; "" when it names none or not an http(s) one."""
+    hrefs = [el.get("href") or "" for el in tree.iter("link") if "canonical" in (el.get("rel") or "").lower().split()]
+    for href in [*hrefs, meta.get("og:url", "")]:
+        href = href.strip()
+        if not href:
+            continue
+        try:
+            absolute = urljoin(url, href)
+        except ValueError:
+            continue
+        if absolute.startswith(("http://", "https://")):
+            return absolute
+    return ""
 
 
 def declared_direction(tree: lxml.html.HtmlElement) -> str:

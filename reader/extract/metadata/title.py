@@ -7,7 +7,7 @@ from html import unescape
 
 import lxml.html
 
-from reader.extract.cleanup import clean_line
+from reader.extract.cleanup import WORD, clean_line
 from reader.extract.metadata.jsonld import ld_text
 from reader.extract.metadata.tags import first_text, squash
 
@@ -28,7 +28,9 @@ def find_title(
     (or ``{}``), the text of its first ``<h1>`` (or "") and the site's names
     (``tags.site_names``). Candidates, in order: JSON-LD ``headline``, ``og:title``,
     ``twitter:title``, ``<title>``; each loses the site's name (:func:`strip_site_name`). The
-    first one that matches the ``<h1>`` wins, else the first; with none, the ``<h1>``.
+    first one that matches one of the page's first ``<h1>`` elements wins; else the first ``<h1>``
+    that reads as the article's headline (:func:`_is_headline`); else the first candidate; with
+    none, the ``<h1>``.
     """
     headline = ld_text(article_ld.get("headline")) if article_ld else ""
     raw = [
@@ -39,12 +41,43 @@ def find_title(
     ]
     candidates = [c for c in (clean_line(unescape(r or "")) for r in raw) if c]
     cleaned = [strip_site_name(c, h1, site_names) for c in candidates]
+    headlines = [t for t in (clean_line(el.text_content() or "") for el in tree.xpath("//h1")[:_MAX_H1]) if t]
     # The headline the reader sees (<h1>) wins when the page's metadata agrees with it.
-    squash_h1 = squash(h1)
-    for title in cleaned:
-        if squash_h1 and squash(title) == squash_h1:
-            return title
+    for heading in headlines or [h1]:
+        for title in cleaned:
+            if squash(heading) and squash(title) == squash(heading):
+                return title
+    # Metadata often carries a title written for search or sharing ("HS Roundup: …" for "High School
+    # Roundup: …"); the headline on the page is the one a reader knows the article by.
+    for heading in headlines:
+        if _is_headline(heading, cleaned, candidates, site_names):
+            return heading
     return cleaned[0] if cleaned else h1
+
+
+# <h1> elements looked at: a page's first ones are its logo, its headline, a section's title.
+_MAX_H1 = 3
+# Words this long carry a headline's subject (shorter ones are "the", "for", "and").
+_SUBJECT_WORD_CHARS = 4
+
+
+def _is_headline(heading: str, titles: list[str], raw: list[str], site_names: list[str]) -> bool:
+    """Whether an ``<h1>`` that matches none of the metadata titles is the article's headline: not the
+    site's name (nor the part of a metadata title that names the site, "… | Kabar tentang Dunia
+    Islam"), three words or more (a CJK heading: ten characters), and about the same subject as the
+    metadata title (a word of four letters or more in common). A teaser's or a sidebar's ``<h1>``
+    shares no such word."""
+    key = squash(heading)
+    if not key or not titles or any(key == squash(s) or (len(key) >= 5 and key in squash(s)) for s in site_names):
+        return False
+    for title in raw:
+        pieces = [squash(p) for p in _TITLE_SEPARATORS.split(title)]
+        if len(pieces) > 1 and key in pieces:
+            return False
+    if len(heading.split()) < 3 and len(heading) < 10:
+        return False
+    subject = {w.lower() for w in WORD.findall(heading) if len(w) >= _SUBJECT_WORD_CHARS}
+    return bool(subject & {w.lower() for w in WORD.findall(titles[0]) if len(w) >= _SUBJECT_WORD_CHARS})
 
 
 def strip_site_name(title: str, h1: str, site_names: list[str]) -> str:

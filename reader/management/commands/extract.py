@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import gzip
 import json
 from pathlib import Path
 
@@ -27,9 +26,8 @@ class Command(BaseCommand):
                 body = path.read_bytes()
             except OSError as exc:
                 raise CommandError(f"{name}: {exc.strerror}") from exc
-            if body[:2] == b"\x1f\x8b":
-                body = gzip.decompress(body)
             url = options["url"] or path.resolve().as_uri()
+            # A .gz file is decompressed by extract itself (reader.pages.compression), a PDF inside it too.
             content_type = "application/pdf" if body[:5] == b"%PDF-" else "text/html"
             try:
                 article = extract(body, url, content_type=content_type)

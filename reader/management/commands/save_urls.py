@@ -10,7 +10,7 @@ from django.core.management.base import BaseCommand, CommandError
 from reader.management.users import user_named
 from reader.models import Article
 from reader.pipeline.saving import save_urls
-from reader.selectors import article_as_dict
+from reader.selectors import article_as_dict, kept_in_place_of
 
 
 class Command(BaseCommand):
@@ -40,6 +40,9 @@ class Command(BaseCommand):
                 break
             time.sleep(0.5)
         by_id = Article.objects.select_related("owner").in_bulk(ids)
+        for pk in ids:
+            # A link found to be a story saved before (another address of it) reports that article.
+            by_id[pk] = kept_in_place_of(by_id[pk]) or by_id[pk]
         for article in (by_id[pk] for pk in ids):
             if options["json"]:
                 self.stdout.write(json.dumps(article_as_dict(article), ensure_ascii=False))
