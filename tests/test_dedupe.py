@@ -87,6 +87,18 @@ def test_the_mobile_edition_redirecting_to_www_is_one_article(user, http_server,
     assert Article.objects.for_user(user).count() == 1
 
 
+def test_a_pending_row_folded_into_the_saved_story_says_where_it_is(client, user, http_server, settings) -> None:
+    www = http_server.add("/news/late-trains", _page(STORY), headers=HTML, host="www.gazette.example.com")
+    mobile = http_server.redirect("/m/late-trains", www, host="m.gazette.example.com")
+    settings.DIGEST_RESOLVE = http_server.resolve_map()
+    kept = _save(user, www)
+    folded = _save(user, mobile)  # its row was on the page, pending, when the worker folded it
+    client.force_login(user)
+    answer = client.get("/articles/updates/", {"seen": f"{folded.pk}:fetching"}).content.decode()
+    assert "The same story was saved already" in answer and f'href="/articles/{kept.pk}/"' in answer
+    assert "deleted in another tab" not in answer
+
+
 def test_www_and_m_editions_with_the_same_path_are_one_article(user, http_server, settings) -> None:
     www = http_server.add("/news/late-trains", _page(STORY), headers=HTML, host="www.gazette.example.com")
     mobile = http_server.url("/news/late-trains", "m.gazette.example.com")

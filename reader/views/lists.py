@@ -254,10 +254,20 @@ def updates(request: AuthedRequest) -> HttpResponse:
     changed = [a for a in rows if a.status != seen.get(a.pk)]
     found = {a.pk for a in rows}
     gone = [pk for pk in polled if pk not in found]
+    # A row whose story turned out to be saved already (``reader.pipeline.dedupe``) says where it is.
+    folded = {a.pk: selectors.kept_in_place_of(a) for a in Article.objects.filter(owner=request.user, pk__in=gone)}
+    kept = {pk: article for pk, article in folded.items() if article is not None}
+    gone = [pk for pk in gone if pk not in kept]
     selectors.attach_summaries(request.user, changed)
     still_pending = any(a.is_pending for a in rows)
-    context = {"articles": changed, "gone": gone, "view": "summary", "next_url": current_page(request)}
-    if changed or gone:
+    context = {
+        "articles": changed,
+        "gone": gone,
+        "kept": kept,
+        "view": "summary",
+        "next_url": current_page(request),
+    }
+    if changed or gone or kept:
         context.update(fresh_head(request))
     response = render(request, "reader/_updates.html", context)
     if not still_pending:
