@@ -17,7 +17,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.db import InterfaceError, OperationalError, connections
-from django.db.models import F, Q
+from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 
 from reader.models import Article
@@ -38,14 +38,15 @@ CPU_STATUSES = (Status.EXTRACTING, Status.SUMMARIZING)
 def claimable(article_id: int):
     """The article, if a fetch claim could take it now (queued and due, or its worker died)."""
     now = timezone.now()
-    return Article.objects.filter(pk=article_id).filter(_due(now) | _abandoned(now))
+    return Article.objects.filter(pk=article_id).filter(_due(now) | abandoned(now))
 
 
 def _due(now) -> Q:
     return Q(status=Status.QUEUED) & (Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now))
 
 
-def _abandoned(now) -> Q:
+def abandoned(now) -> Q:
+    """Running articles whose worker died: their lease lapsed (or was never given)."""
     return Q(status__in=Article.RUNNING_STATUSES) & (Q(lease_expires_at__lt=now) | Q(lease_expires_at=None))
 
 
@@ -62,7 +63,7 @@ def claim_fetch(article_id: int) -> bool | Retry:
     lease = timedelta(seconds=settings.DIGEST_LEASE_SECONDS)
     claimed = (
         Article.objects.filter(pk=article_id)
-        .filter(_due(now) | (_abandoned(now) & Q(attempts__lt=settings.DIGEST_MAX_ATTEMPTS)))
+        .filter(_due(now) | (abandoned(now) & Q(attempts__lt=settings.DIGEST_MAX_ATTEMPTS)))
         .update(
             status=Status.FETCHING,
             attempts=F("attempts") + 1,
@@ -98,25 +99,14 @@ def claim_handed_off(article_id: int) -> bool | Retry:
     ):
         log.info("Article %s taken over from a CPU worker that stopped", article_id)
         return True
-    return _not_claimed(article_id, now, abandoned=Q(pk=article_id) & died)
+    return _not_claimed(article_id, now, lost=Q(pk=article_id) & died)
 
 
-def _not_claimed(article_id: int, now, abandoned: Q | None = None) -> Retry:
+def _not_claimed(article_id: int, now, lost: Q | None = None) -> Retry:
     """After a claim took nothing: fail an abandoned article that used all attempts (None), or
     return the seconds until a live worker's lease lapses (plus one), or None."""
-    if (
-        Article.objects.filter(pk=article_id)
-        .filter(abandoned if abandoned is not None else _abandoned(now))
-        .filter(attempts__gte=settings.DIGEST_MAX_ATTEMPTS)
-        .update(
-            status=Status.FAILED,
-            status_changed_at=now,
-            lease_expires_at=None,
-            next_attempt_at=None,
-            error_code="interrupted",
-            error=INTERRUPTED,
-        )
-    ):
+    died = Article.objects.filter(pk=article_id).filter(lost if lost is not None else abandoned(now))
+    if fail_interrupted(died, now):
         log.info("Article %s failed: interrupted too many times", article_id)
         return None
     held = Article.objects.filter(
@@ -125,6 +115,19 @@ def _not_claimed(article_id: int, now, abandoned: Q | None = None) -> Retry:
     for expires in held:
         return max((expires - now).total_seconds(), 0.0) + 1.0
     return None
+
+
+def fail_interrupted(articles: QuerySet, now) -> int:
+    """End the articles among ``articles`` that used all ``DIGEST_MAX_ATTEMPTS`` as failed, interrupted
+    (a reason a person can read); returns how many."""
+    return articles.filter(attempts__gte=settings.DIGEST_MAX_ATTEMPTS).update(
+        status=Status.FAILED,
+        status_changed_at=now,
+        lease_expires_at=None,
+        next_attempt_at=None,
+        error_code="interrupted",
+        error=INTERRUPTED,
+    )
 
 
 @contextmanager

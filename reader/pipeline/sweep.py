@@ -24,7 +24,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from reader.models import Article, ImportJob, Lock
-from reader.pipeline.leases import CPU_STATUSES, INTERRUPTED
+from reader.pipeline.leases import CPU_STATUSES, abandoned, fail_interrupted
 
 log = logging.getLogger(__name__)
 
@@ -89,20 +89,9 @@ def _sweep(broker: BrokerView) -> Resend:
     grace = now - timedelta(seconds=settings.DIGEST_LEASE_SECONDS)
     overdue = now - timedelta(seconds=settings.DIGEST_STUCK_AFTER)
     hold = now + timedelta(seconds=settings.DIGEST_STUCK_AFTER)
-    lapsed = Q(status__in=Article.RUNNING_STATUSES) & (Q(lease_expires_at__lt=now) | Q(lease_expires_at=None))
+    lapsed = abandoned(now)
     handed_off = Q(status=Status.EXTRACTING, next_attempt_at__isnull=False)
-    exhausted = (
-        Article.objects.filter(lapsed & ~handed_off)
-        .filter(attempts__gte=settings.DIGEST_MAX_ATTEMPTS)
-        .update(
-            status=Status.FAILED,
-            status_changed_at=now,
-            lease_expires_at=None,
-            next_attempt_at=None,
-            error_code="interrupted",
-            error=INTERRUPTED,
-        )
-    )
+    exhausted = fail_interrupted(Article.objects.filter(lapsed & ~handed_off), now)
     # A dead worker's CPU step: back to the CPU queue as a hand-off, counting the attempt it cost.
     died_in_cpu = Q(status__in=CPU_STATUSES, next_attempt_at=None) & lapsed
     taken_over = list(Article.objects.filter(died_in_cpu).values_list("pk", flat=True))
@@ -127,9 +116,9 @@ def _sweep(broker: BrokerView) -> Resend:
     if resent:
         Article.objects.filter(handed_off, pk__in=resent).update(next_attempt_at=now, lease_expires_at=hold)
     # A dead worker's fetch: queued again.
-    abandoned = list(Article.objects.filter(lapsed & ~handed_off).values_list("pk", flat=True))
-    if abandoned:
-        Article.objects.filter(lapsed & ~handed_off, pk__in=abandoned).update(
+    dead_fetches = list(Article.objects.filter(lapsed & ~handed_off).values_list("pk", flat=True))
+    if dead_fetches:
+        Article.objects.filter(lapsed & ~handed_off, pk__in=dead_fetches).update(
             status=Status.QUEUED, status_changed_at=now, next_attempt_at=None, lease_expires_at=None
         )
     queued = Article.objects.filter(status=Status.QUEUED)
@@ -147,7 +136,7 @@ def _sweep(broker: BrokerView) -> Resend:
     if broker.fetch_queue_empty:
         late |= Q(enqueued_at__lt=grace, next_attempt_at=None)
     unsent = list(due.filter(late).values_list("pk", flat=True))
-    fetch = sorted(set(abandoned) | set(unsent))
+    fetch = sorted(set(dead_fetches) | set(unsent))
     # Marked as sent now, so the next sweep waits again (the send clears it if it fails).
     Article.objects.filter(pk__in=fetch).update(enqueued_at=now, next_attempt_at=None)
     extract = sorted(set(taken_over) | set(resent))
