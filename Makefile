@@ -60,7 +60,7 @@ test: test-fast
 
 # The fast subset alone (no worker process, server or browser).
 test-fast: install-dev
-	$(BIN)/python -m pytest -n $(TEST_PROCESSES) -m "not e2e and not browser" $(PYTEST_ARGS) || [ $$? -eq 5 ]
+	$(BIN)/python -m pytest -n $(TEST_PROCESSES) --dist worksteal -m "not e2e and not browser" $(PYTEST_ARGS) || [ $$? -eq 5 ]
 
 # mypy loads config.settings (django-stubs), which needs a SECRET_KEY.
 lint: install-dev

@@ -165,6 +165,7 @@ def _wait_for_log(server: dict, pattern: str, timeout: float = 60) -> str:
 # --- The production server ------------------------------------------------------------------------
 
 
+@pytest.mark.e2e  # the production server: gunicorn, a worker and beat
 def test_healthz_reports_database_and_broker_without_login(production):
     status, headers, body = _get(production["url"] + "/healthz")
     assert status == 200 and headers["Content-Type"] == "application/json"
@@ -172,6 +173,7 @@ def test_healthz_reports_database_and_broker_without_login(production):
     assert "no-store" in headers["Cache-Control"]
 
 
+@pytest.mark.e2e  # the production server: gunicorn, a worker and beat
 def test_gunicorn_serves_pages_with_the_policy_and_hashed_compressed_static_files(production):
     status, headers, body = _get(production["url"] + "/accounts/login/")
     assert status == 200 and headers["Server"] == "gunicorn"
@@ -184,6 +186,7 @@ def test_gunicorn_serves_pages_with_the_policy_and_hashed_compressed_static_file
     assert b"--reader-size" in gzip.decompress(css)
 
 
+@pytest.mark.e2e  # the production server: gunicorn, a worker and beat
 def test_gunicorn_runs_the_configured_number_of_processes(production):
     pids = _marked_processes(production["run_id"])
     cmdlines = {pid: Path(f"/proc/{pid}/cmdline").read_bytes() for pid in pids}
@@ -194,6 +197,7 @@ def test_gunicorn_runs_the_configured_number_of_processes(production):
     assert len([pid for pid in gunicorn if parents[pid] == masters[0]]) == 3  # DIGEST_WEB_WORKERS
 
 
+@pytest.mark.e2e  # the production server: gunicorn, a worker and beat
 def test_web_and_worker_logs_have_time_level_and_logger(production):
     _get(production["url"] + "/healthz")
     _wait_for_log(production, LOG_LINE.replace(r"[\w.]+", r"gunicorn\.access") + r'127\.0\.0\.1 "GET /healthz')
@@ -201,6 +205,7 @@ def test_web_and_worker_logs_have_time_level_and_logger(production):
     _wait_for_log(production, LOG_LINE.replace(r"[\w.]+", r"celery\.apps\.worker") + r"\w+@\S+ ready")
 
 
+@pytest.mark.e2e  # the production server: gunicorn, a worker and beat
 def test_sigterm_stops_web_worker_and_beat(production):
     """Last in this module: a service manager's SIGTERM stops everything rundigest started."""
     production["proc"].send_signal(signal.SIGTERM)
@@ -244,6 +249,7 @@ def _closed_port() -> int:
     return _free_port()  # nothing listens there once the probe socket is closed
 
 
+@pytest.mark.e2e  # a real gunicorn
 @pytest.mark.parametrize("fault", ["refused", "hangs"])
 def test_healthz_is_503_within_the_timeout_when_the_database_is_down(fault, tmp_path, broker, django_db_setup):
     """A real gunicorn pointed at a PostgreSQL address that refuses or never answers."""
