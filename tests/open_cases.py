@@ -19,17 +19,10 @@ import pytest
 
 LAYERS = frozenset({"extraction", "fetch", "summary", "import"})
 
-OPEN: dict[str, str] = {
-    "61-import-pocket-csv": "issue 11: no importer yet, so no test reads the import case files (import_format, entries)",
-    "62-import-netscape-bookmarks": "issue 11: no importer yet, so no test reads the import case files (import_format, entries)",
-    "64-import-wallabag-json": "issue 11: no importer yet, so no test reads the import case files (import_format, entries)",
-}
+# Every case of the folder passes today; import cases are checked by tests/test_transfer_cases.py.
+OPEN: dict[str, str] = {}
 
-OPEN_IN: dict[str, frozenset[str]] = {
-    "61-import-pocket-csv": frozenset({"import"}),
-    "62-import-netscape-bookmarks": frozenset({"import"}),
-    "64-import-wallabag-json": frozenset({"import"}),
-}
+OPEN_IN: dict[str, frozenset[str]] = {}
 
 UNCHECKED_KEYS = frozenset(
     {
@@ -38,9 +31,6 @@ UNCHECKED_KEYS = frozenset(
         "http.retry_after_http_date_s",
         "http.then",
         "retry_after_respected",
-        # import
-        "import_format",
-        "entries",
     }
 )
 
