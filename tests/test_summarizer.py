@@ -382,3 +382,27 @@ def test_sumy_parser_with_our_tokenizer_needs_no_punkt() -> None:
 def test_sumy_parser_with_our_tokenizer_needs_no_punkt_on_the_shared_case(cases_dir: Path) -> None:
     text = (cases_dir / "24-nltk-punkt-missing.txt").read_text(encoding="utf-8")
     _assert_sumy_parser_needs_no_punkt(text, "Dr. Helen Okoro opened")
+
+
+QUOTED = "\n".join(
+    [
+        "The harbour board voted on Tuesday to keep the night ferry to Kessing Island running through winter.",
+        '"The night ferry keeps the island alive through winter," said the harbour master.',
+        '"Without the ferry the island empties," said a councillor on the island.',
+        '"We need the ferry every night of the winter," said the owner of the island bakery.',
+        '"The ferry is the island," said a fisherman who takes the night ferry twice a week.',
+        "The board will pay for the extra winter crossings from its reserve until the spring.",
+        "Ticket prices for the night ferry stay the same, and the timetable is unchanged.",
+    ]
+)
+
+
+@pytest.mark.parametrize("algorithm", ["lexrank", "textrank", "luhn", "lsa", "digest"])
+def test_a_summary_is_not_a_string_of_loose_quotations(algorithm: str) -> None:
+    # Each quotation repeats the story's words, so the graph methods rank them all first; three of
+    # them would say what people said and not what happened.
+    chosen = summarizer.summarize(QUOTED, algorithm=algorithm, sentences=3)
+    assert len(chosen) == 3
+    assert sum(s.text.startswith('"') for s in chosen) <= 1, [s.text for s in chosen]
+    only_quotes = "\n".join(line for line in QUOTED.split("\n") if line.startswith('"'))
+    assert len(summarizer.summarize(only_quotes, algorithm=algorithm, sentences=3)) == 3  # nothing else left

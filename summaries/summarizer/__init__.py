@@ -38,6 +38,7 @@ from summaries.summarizer.text import (
     Document,
     SummarySentence,
     is_heading,
+    opens_with_quotation,
     prepare,
     split_sentences,
     text_limit,
@@ -182,10 +183,15 @@ def summarize(
         # A summary must not fail an article's save: log it and fall back to the lead sentences.
         logger.warning("summarizer %s failed on a %d-sentence text: %r", name, n, exc, exc_info=True)
         ratings = [-float(i) for i in range(n)]
-    ranked = _top(ratings, n if max_words is not None else sentences)
+    ranked = _top(ratings, n)
+    # A summary of quotations alone says what people said but not what happened: at most one in
+    # three of its sentences may open with a quotation mark, unless nothing else is left.
+    quotes_allowed = max(1, sentences // 3)
+    quotations = [p for p in ranked if opens_with_quotation(article.sentences[article.candidates[p]].text)]
+    later = set(quotations[quotes_allowed:])
     picked: list[int] = []
     used = 0
-    for position in ranked:
+    for position in [p for p in ranked if p not in later] + [p for p in ranked if p in later]:
         length = len(article.words[position])
         if max_words is not None and used + length > max_words:
             continue

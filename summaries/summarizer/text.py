@@ -93,6 +93,16 @@ def split_sentences(text: str, language: str = "en") -> list[SummarySentence]:
     return [SummarySentence(text[a:b], a, b) for a, b, _ in sentence_spans(text or "", language)]
 
 
+# Marks a quotation opens with, in the languages Digest splits (English, German, French, ...).
+OPENING_QUOTES = "\"“„«»‹‘'"
+
+
+def opens_with_quotation(sentence: str) -> bool:
+    """Whether ``sentence`` (a summary candidate's text) starts with a quotation mark: someone's
+    words, whose context (who, about what) is in another sentence."""
+    return sentence.lstrip()[:1] in OPENING_QUOTES if sentence.strip() else False
+
+
 def _reads_as_heading(sentence: str, words: int) -> bool:
     """The heading rule for a sentence that is a whole line: short and without final punctuation."""
     return words < HEADING_MAX_WORDS and not sentence.endswith(FINAL_PUNCTUATION)
