@@ -1,7 +1,7 @@
 """Digest settings, every value read from the environment.
 
 Production is the default: ``DEBUG`` is off and a missing ``SECRET_KEY`` is an error.
-``make run`` sets ``DEBUG=1`` and a generated secret kept in ``var/secret_key``.
+``make run`` sets ``DEBUG=1`` and a secret generated once in ``$DIGEST_DATA_DIR/secret_key`` (config/secretfile.py).
 Every setting is listed with its meaning in README.md. Each is read through ``env``
 (``config.envtypes.EnvReader``): a value of the wrong kind or out of range raises ImproperlyConfigured
 naming the variable, the value and what is expected.
