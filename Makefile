@@ -9,7 +9,7 @@ DEV_STAMP := $(VENV)/.installed-dev-$(shell cat requirements.txt requirements-no
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install install-dev run serve test test-fast lint screenshots bench-extraction bench-summarization bench-sentences bench-metadata bench-pipeline bench-web bench-api bench-limits bench-transfer bench-readers clean
+.PHONY: install install-dev secret-key run serve test test-fast lint screenshots bench-extraction bench-summarization bench-sentences bench-metadata bench-pipeline bench-web bench-api bench-limits bench-transfer bench-readers clean
 
 $(STAMP): requirements.txt requirements-nodeps.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -30,24 +30,31 @@ install: $(STAMP)
 
 install-dev: $(DEV_STAMP)
 
-var/secret_key:
-	mkdir -p var
-	$(PYTHON) -c "import secrets; print(secrets.token_urlsafe(50))" > var/secret_key
-	chmod 600 var/secret_key
+# Where the database, the private broker's socket and the generated secret live: DIGEST_DATA_DIR, or var/
+# as in config/settings.py. A packaged install points it outside the checkout, which may be read-only.
+DIGEST_DATA_DIR := $(or $(DIGEST_DATA_DIR),$(CURDIR)/var)
+# The secret of make run and make serve, unless SECRET_KEY or SECRET_KEY_FILE is given: made once, mode 600
+# (config/secretfile.py), and passed as a file so that it is not in every process's environment.
+SECRET_FILE := $(DIGEST_DATA_DIR)/secret_key
+GIVEN_SECRET := $(SECRET_KEY)$(SECRET_KEY_FILE)
+SECRET = $(if $(GIVEN_SECRET),,SECRET_KEY_FILE="$(SECRET_FILE)")
 
-# Development mode: DEBUG on, a generated secret kept in var/secret_key.
-run: install var/secret_key
-	DEBUG=1 SECRET_KEY="$$(cat var/secret_key)" $(BIN)/python manage.py migrate --noinput
-	DEBUG=1 SECRET_KEY="$$(cat var/secret_key)" $(BIN)/python manage.py ensure_admin
-	DEBUG=1 SECRET_KEY="$$(cat var/secret_key)" HOST=$(HOST) PORT=$(PORT) $(BIN)/python manage.py rundigest
+# The system Python, as the virtualenv may not exist yet; -I keeps config/ off the import path.
+secret-key:
+	$(if $(GIVEN_SECRET),,$(PYTHON) -I config/secretfile.py "$(SECRET_FILE)")
+
+# Development mode: DEBUG on, the generated secret.
+run: install secret-key
+	DEBUG=1 $(SECRET) $(BIN)/python manage.py migrate --noinput
+	DEBUG=1 $(SECRET) $(BIN)/python manage.py ensure_admin
+	DEBUG=1 $(SECRET) HOST=$(HOST) PORT=$(PORT) $(BIN)/python manage.py rundigest
 
 # Production mode (README, "Production"): gunicorn, DEBUG off, hashed static files, a worker with beat.
-# ALLOWED_HOSTS must be set; the secret is SECRET_KEY or SECRET_KEY_FILE, else the one in var/secret_key.
-SERVE_SECRET = $(if $(SECRET_KEY)$(SECRET_KEY_FILE),,SECRET_KEY_FILE=$(CURDIR)/var/secret_key)
-serve: install var/secret_key
-	$(SERVE_SECRET) $(BIN)/python manage.py migrate --noinput
-	$(SERVE_SECRET) $(BIN)/python manage.py ensure_admin
-	$(SERVE_SECRET) HOST=$(HOST) PORT=$(PORT) $(BIN)/python manage.py rundigest --production
+# ALLOWED_HOSTS must be set.
+serve: install secret-key
+	$(SECRET) $(BIN)/python manage.py migrate --noinput
+	$(SECRET) $(BIN)/python manage.py ensure_admin
+	$(SECRET) HOST=$(HOST) PORT=$(PORT) $(BIN)/python manage.py rundigest --production
 
 # The whole suite, against DATABASE_URL/REDIS_URL when set, else SQLite and the private Redis: first
 # the fast tests in TEST_PROCESSES processes (pytest-xdist), then the end-to-end and browser tests

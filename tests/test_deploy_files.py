@@ -36,11 +36,11 @@ def compose() -> dict:
 
 def _setting_names() -> set[str]:
     """Every variable config/settings.py and the management commands read: env.<type>("NAME" ...),
-    os.environ.get("NAME" ...), env_or_file("NAME" ...) (which also reads NAME_FILE)."""
+    os.environ.get("NAME" ...), env_or_file("NAME" ...) and env.url("NAME" ...) (which also read NAME_FILE)."""
     files = [REPO / "config" / "settings.py", *(REPO / "reader" / "management" / "commands").glob("*.py")]
     source = "\n".join(path.read_text() for path in files)
     names = set(re.findall(r'\b(?:env\.\w+|os\.environ\.get)\(\s*"([A-Z0-9_]+)"', source))
-    from_files = set(re.findall(r'\benv_or_file\(\s*"([A-Z0-9_]+)"', source))
+    from_files = set(re.findall(r'\b(?:env_or_file|env\.url)\(\s*"([A-Z0-9_]+)"', source))
     return names | from_files | {name + "_FILE" for name in from_files}
 
 
