@@ -222,3 +222,23 @@ def test_a_format_can_be_named_instead_of_detected():
     assert kind == "url_list" and entries[0].url == "https://plain.example.org/a"
     with pytest.raises(UnreadableFile, match="Unknown format"):
         parse_file(io.BytesIO(b"x"), format="nope")
+
+
+@pytest.mark.parametrize(
+    ("name", "kind"),
+    [
+        ("pocket-2024.csv", "pocket_csv"),
+        ("pocket-2025.csv", "pocket_csv"),
+        ("instapaper.csv", "instapaper_csv"),
+        ("instapaper-old.csv", "instapaper_csv"),
+        ("readwise.csv", "readwise_csv"),
+        ("urls.txt", "url_list"),
+    ],
+)
+@pytest.mark.parametrize("ending", [b"\r", b"\r\n"], ids=["cr", "crlf"])
+def test_lines_ending_in_cr_or_crlf_import_the_same_rows_as_lf(name, kind, ending):
+    # Old Mac and some Excel exports end lines with a bare CR; Windows with CRLF.
+    lf = (IMPORTS / name).read_bytes().replace(b"\r\n", b"\n")
+    expected = parsed(lf)
+    assert expected[0] == kind and expected[1]
+    assert parsed(lf.replace(b"\n", ending)) == expected

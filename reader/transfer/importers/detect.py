@@ -2,7 +2,8 @@
 
 A zip by its members; JSON by its key names; HTML by its doctype or its markup; CSV by its header
 names; else a list of links. Text is decoded as UTF-8 (a BOM stripped), or, when it is not UTF-8, in
-the encoding charset-normalizer finds; undecodable bytes become U+FFFD rather than an error.
+the encoding charset-normalizer finds; undecodable bytes become U+FFFD rather than an error. Lines
+may end in LF, CRLF or a bare CR (old Mac and some Excel exports): all three read the same rows.
 """
 
 from __future__ import annotations
@@ -127,7 +128,8 @@ def _text_format(text: str) -> str | None:
         return "pocket_html"
     if lower.lstrip().startswith("<"):
         return None
-    first = next(csv.reader(io.StringIO(text.lstrip("\r\n"))), [])
+    # newline="": a bare CR (old Mac, some Excel exports) ends a line too, as in _text_stream.
+    first = next(csv.reader(io.StringIO(text.lstrip("\r\n"), newline="")), [])
     if len(first) > 1:
         return csv_format(first)
     return "url_list" if looks_like_url_list(text) else None
