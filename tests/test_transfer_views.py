@@ -16,7 +16,7 @@ from django.urls import reverse
 from reader.models import Article, ImportJob
 from reader.pipeline.saving import import_now
 from tests.factories import add_summary, make_article
-from tests.transfer_samples import IMPORTS, pocket_zip
+from tests.transfer_samples import IMPORTS, pdf, png, pocket_zip, random_gzip
 
 pytestmark = pytest.mark.django_db
 
@@ -46,6 +46,25 @@ def test_a_file_over_the_limit_is_refused_on_the_form(client, alice):
     response = client.post(reverse("reader:import"), {})
     assert response.status_code == 400 and "Choose a file" in response.content.decode()
     assert not ImportJob.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("name", "data", "named"),
+    [
+        ("photo.png", png(), "a PNG image"),
+        ("paper.pdf", pdf(), "a PDF document"),
+        ("x.gz", random_gzip(), "a gzip-compressed file"),
+    ],
+    ids=["png", "pdf", "gzip"],
+)
+@pytest.mark.parametrize("format", ["", "url_list"])
+def test_a_binary_file_is_refused_on_the_form_saying_what_it_is(client, alice, name, data, named, format):
+    upload = SimpleUploadedFile(name, data, content_type="application/octet-stream")
+    response = client.post(reverse("reader:import"), {"file": upload, "format": format})
+    page = response.content.decode()
+    assert response.status_code == 400 and 'role="alert"' in page
+    assert f"This file is not a format Digest can import: it is {named}" in page
+    assert not ImportJob.objects.exists()  # no job to sit "waiting for a worker"
 
 
 def test_progress_counts_and_the_report_of_rows_not_imported(client, alice):

@@ -22,6 +22,7 @@ from reader.transfer.exporters import article_epub, article_markdown, article_te
 from reader.transfer.exporters.article import slug
 from reader.transfer.exporters.library import FORMATS, export, selected_ids
 from reader.transfer.importers import FORMATS as IMPORT_FORMATS
+from reader.transfer.importers import UnreadableFile
 from reader.views.access import AuthedRequest, get_article_for_user
 
 RECENT_JOBS = 10  # imports listed on the Import page
@@ -45,7 +46,8 @@ def _limits() -> dict:
 def import_page(request: AuthedRequest) -> HttpResponse:
     """``GET /import/``: the upload form, with the limits, and the person's recent imports.
     ``POST``: keep the file (``file``; ``format`` optional; ``folders_as_tags``), start the import in the
-    background and go to its page; a file too large or missing is said on the form."""
+    background and go to its page; a file too large, missing, empty or plainly not an export (an image,
+    a PDF: its first bytes tell) is said on the form, with HTTP 400."""
     error = ""
     if request.method == "POST":
         upload = request.FILES.get("file")
@@ -63,7 +65,7 @@ def import_page(request: AuthedRequest) -> HttpResponse:
                     folders_as_tags=bool(request.POST.get("folders_as_tags")),
                     format=wanted,
                 )
-            except ImportTooLarge as exc:
+            except (ImportTooLarge, UnreadableFile) as exc:
                 error = str(exc)
             else:
                 return redirect("reader:import-detail", job.pk)
