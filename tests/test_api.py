@@ -300,6 +300,9 @@ def test_exports(client, reader, auth, extension, content_type, start):
     assert response["Content-Type"].startswith(content_type)
     assert response.content.startswith(start)
     assert response["Content-Disposition"] == f'attachment; filename="a-story.{extension}"'
+    named = make_article(reader.user, "Über 東京")  # RFC 6266's filename*, for a name that is not ASCII
+    response = client.get(f"/api/entries/{named.pk}/export.{extension}", **auth)
+    assert response["Content-Disposition"] == f"attachment; filename*=utf-8''%C3%BCber-%E6%9D%B1%E4%BA%AC.{extension}"
 
 
 def test_an_export_in_a_format_digest_does_not_make_is_a_clear_404(client, reader, auth):

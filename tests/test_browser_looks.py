@@ -1,5 +1,5 @@
 """How the pages look, measured in a real browser: a phone's first screen, large text, the marks, and
-every page at 1280x900 and 390x844 (screenshots to a temporary folder; ``make screenshots`` writes
+every page at 1280x900 and 390x844, four at a small phone's 375x667 with no button over another (screenshots to a temporary folder; ``make screenshots`` writes
 them to docs/screenshots/)."""
 
 from __future__ import annotations
@@ -8,8 +8,9 @@ import re
 
 import pytest
 
-from reader.models import ReaderPreferences
+from reader.models import ImportJob, ReaderPreferences
 from tests.browser import chromium_browser
+from tests.factories import make_article
 from tests.test_browser import wait_for_htmx
 from tests.test_browser_reading import log_in
 
@@ -129,3 +130,57 @@ def test_pasting_a_failed_link_again_replaces_its_row_with_a_pending_one(live_se
         assert page.locator(f"#article-{failed.pk}").count() == 1  # the old row left, the new one came in
         assert page.locator("[data-row]").first.get_attribute("id") == f"article-{failed.pk}"
         assert page.locator(f"#article-{failed.pk}").get_attribute("data-status") == "queued"
+
+
+# Each visible control's box, and any two that overlap (by more than a pixel each way: borders may touch).
+_OVERLAPS = """() => {
+  const seen = [...document.querySelectorAll('button, input[type=submit], a.button, select, summary')]
+    .filter(e => e.offsetParent !== null && !e.closest('[hidden], dialog:not([open])'))
+    .map(e => ({e, r: e.getBoundingClientRect()}))
+    .filter(({r}) => r.width > 0 && r.height > 0);
+  const name = e => (e.textContent || e.value || e.getAttribute('aria-label') || e.tagName).trim().slice(0, 30);
+  const out = [];
+  for (let i = 0; i < seen.length; i++) for (let j = i + 1; j < seen.length; j++) {
+    const a = seen[i], b = seen[j];
+    if (a.e.contains(b.e) || b.e.contains(a.e)) continue;
+    const w = Math.min(a.r.right, b.r.right) - Math.max(a.r.left, b.r.left);
+    const h = Math.min(a.r.bottom, b.r.bottom) - Math.max(a.r.top, b.r.top);
+    if (w > 1 && h > 1) out.push(name(a.e) + ' / ' + name(b.e));
+  }
+  return out;
+}"""
+_WIDER = """() => [...document.querySelectorAll('body *')]
+  .filter(e => e.getBoundingClientRect().right > document.documentElement.clientWidth + 0.5)
+  .slice(0, 5).map(e => e.tagName + '.' + e.className)"""
+
+
+def test_a_small_phone_scrolls_no_page_sideways_and_no_buttons_overlap(live_server, reader_user, screenshots_dir):
+    """An iPhone SE's 375x667: the list, an article, the Import page (with past imports, one failed with
+    a long reason) and Preferences fit the width, and no button covers another."""
+    long_url = "https://www.example.org/" + "a-very-long-path-segment-without-any-breaks-" * 3 + "end"
+    make_article(reader_user, long_url, url=long_url, tags=["a-rather-long-tag-name-for-a-phone", "sea"])
+    failed = ImportJob.objects.create(
+        owner=reader_user,
+        file_name="pocket-export-" + "x" * 60 + ".zip",
+        state=ImportJob.State.FAILED,
+        error="This file is not a format Digest can import: it is a PNG image. Upload the file the other "
+        "app exported: a zip, CSV, JSON or HTML file, or a list of links.",
+    )
+    ImportJob.objects.create(owner=reader_user, file_name="urls.txt", state=ImportJob.State.DONE, total=3, created=3)
+    pages = {
+        "list": "/?show=all",
+        "article": f"/articles/{reader_user.stories[0].pk}/",
+        "import": "/import/",
+        "import-job": f"/import/{failed.pk}/",
+        "preferences": "/preferences/",
+    }
+    with chromium_browser() as browser:
+        page = browser.new_page(viewport={"width": 375, "height": 667}, color_scheme="light")
+        log_in(page, live_server.url)
+        for name, path in pages.items():
+            page.goto(f"{live_server.url}{path}")
+            wait_for_htmx(page)
+            page.screenshot(path=str(screenshots_dir / f"small-phone-{name}.png"), full_page=True)
+            sizes = page.evaluate("[document.documentElement.scrollWidth, document.documentElement.clientWidth]")
+            assert sizes[0] <= sizes[1], (name, page.evaluate(_WIDER))
+            assert page.evaluate(_OVERLAPS) == [], name

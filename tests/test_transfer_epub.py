@@ -118,17 +118,58 @@ def test_epub_without_articles_says_so():
     assert any(b"No articles." in book.read(name) for name in book.namelist() if name.endswith(".xhtml"))
 
 
-@pytest.mark.slow
-@pytest.mark.e2e  # a real program outside Python (Java's start alone takes seconds): not in the fast subset
-def test_epubcheck_accepts_the_book(article, tmp_path):
-    """Debian's epubcheck (``apt-get install epubcheck``), the W3C's EPUB validator."""
+def _epubcheck(data: bytes, tmp_path) -> None:
+    """Debian's epubcheck (``apt-get install epubcheck``), the W3C's EPUB validator, accepts ``data``."""
     found = shutil.which("epubcheck")
     if found is None or shutil.which("java") is None:
         pytest.skip("epubcheck is not installed (apt-get install epubcheck): the zip checks above still ran")
     # Debian's /usr/bin/epubcheck is a link to the jar itself, runnable only where binfmt knows jars.
     command = ["java", "-jar", os.path.realpath(found)] if os.path.realpath(found).endswith(".jar") else [found]
-    other = make_article(article.owner, "Second story", text="Another line of text here.")
     path = tmp_path / "book.epub"
-    path.write_bytes(epub_bytes([article, other], title="Two stories"))
+    path.write_bytes(data)
     done = subprocess.run([*command, str(path)], capture_output=True, text=True, timeout=120, check=False)
     assert done.returncode == 0, done.stdout + done.stderr
+
+
+@pytest.mark.slow
+@pytest.mark.e2e  # a real program outside Python (Java's start alone takes seconds): not in the fast subset
+def test_epubcheck_accepts_the_book(article, tmp_path):
+    other = make_article(article.owner, "Second story", text="Another line of text here.")
+    _epubcheck(epub_bytes([article, other], title="Two stories"), tmp_path)
+
+
+AWKWARD_TITLE = "Tom & Jerry <live>: \"quotes\", 'apostrophes' — Ça va, 東京?"
+AWKWARD_AUTHORS = ["Zoë O'Brien & Sons", 'Ada "the <Quill>"', "李 小龍"]
+
+
+@pytest.fixture
+def awkward(article):
+    return make_article(
+        article.owner,
+        AWKWARD_TITLE,
+        text="A short text & more < less.\nSecond paragraph, “curly” too.",
+        authors=AWKWARD_AUTHORS,
+        language="en",
+    )
+
+
+def test_epub_names_each_author_apart_and_escapes_titles_and_names(awkward):
+    book, package, base = _open_book(article_epub(awkward))
+    dc = "{http://purl.org/dc/elements/1.1/}"
+    assert [c.text for c in package.iter(f"{dc}creator")] == AWKWARD_AUTHORS
+    assert package.findtext(f".//{dc}title") == AWKWARD_TITLE
+    items = [i.get("href") for i in package.iter(f"{OPF}item")]
+    page = etree.fromstring(book.read(f"{base}/{next(h for h in items if h.startswith('article-'))}"))
+    assert page.findtext(f".//{XHTML}h1") == AWKWARD_TITLE
+    assert any(", ".join(AWKWARD_AUTHORS) in "".join(p.itertext()) for p in page.iter(f"{XHTML}p"))
+    nav = etree.fromstring(book.read(f"{base}/{next(h for h in items if 'nav' in h)}"))
+    assert [a.text for a in nav.iter(f"{XHTML}a")] == [AWKWARD_TITLE]
+    ncx = etree.fromstring(book.read(f"{base}/{next(h for h in items if h.endswith('.ncx'))}"))
+    assert AWKWARD_TITLE in ["".join(t.itertext()) for t in ncx.iter("{http://www.daisy.org/z3986/2005/ncx/}text")]
+
+
+@pytest.mark.slow
+@pytest.mark.e2e
+def test_epubcheck_accepts_several_authors_and_awkward_titles(article, awkward, tmp_path):
+    _epubcheck(article_epub(awkward), tmp_path)
+    _epubcheck(epub_bytes([awkward, article], title=AWKWARD_TITLE), tmp_path)

@@ -19,7 +19,7 @@ from reader.models import Article, FetchedPage, ImportJob, ImportProblem, Tag
 from reader.pipeline import importing, steps, sweep, tasks
 from reader.pipeline.saving import import_now
 from tests.factories import make_article
-from tests.transfer_samples import IMPORTS, omnivore_zip, pocket_zip
+from tests.transfer_samples import IMPORTS, corrupt_pocket_zip, omnivore_zip, png, pocket_zip
 
 pytestmark = pytest.mark.django_db
 Status = Article.Status
@@ -169,6 +169,13 @@ def test_a_file_that_cannot_be_read_fails_the_job_with_a_reason(user):
     assert job.state == ImportJob.State.FAILED and "could not tell" in job.error and not job.file
 
 
+def test_a_zip_that_breaks_while_read_ends_the_job_with_the_rows_before_it(user):
+    # The damaged member used to raise out of the job, which then stayed "reading" for ever.
+    job = run(user, corrupt_pocket_zip(), "pocket.zip")
+    assert job.state == ImportJob.State.QUEUEING and job.created > 1000
+    assert "The file breaks after entry" in job.problems.get(position="end of file").reason
+
+
 @override_settings(DIGEST_IMPORT_MAX_ENTRIES=2)
 def test_past_the_entry_limit_the_rest_is_not_imported_and_the_report_says_so(user):
     job = run(user, fixture("instapaper.csv"))
@@ -240,10 +247,13 @@ def test_import_command_prints_json_lines_and_exits_1_for_invalid_entries(user, 
 def test_import_command_exits_2_when_the_file_cannot_be_read(user, tmp_path):
     bad = tmp_path / "notes.txt"
     bad.write_text("nothing to see\n")
-    for path in (bad, tmp_path / "missing.csv"):
+    image = tmp_path / "photo.png"
+    image.write_bytes(png())
+    for path in (bad, tmp_path / "missing.csv", image):
         with pytest.raises(CommandError) as failed:
             call_command("import", str(path), user="mover", stdout=io.StringIO())
         assert failed.value.returncode == 2
+    assert "it is a PNG image" in str(failed.value)
     assert not ImportProblem.objects.exists()
 
 

@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 import pytest
 
 from reader.transfer.importers import BadEntry, Entry, UnreadableFile, parse_file
-from tests.transfer_samples import IMPORTS, omnivore_zip, pocket_zip
+from tests.transfer_samples import IMPORTS, corrupt_pocket_zip, omnivore_zip, pdf, png, pocket_zip, random_gzip
 
 
 def parsed(data: bytes, **options) -> tuple[str, list[Entry], list[BadEntry]]:
@@ -222,3 +222,42 @@ def test_a_format_can_be_named_instead_of_detected():
     assert kind == "url_list" and entries[0].url == "https://plain.example.org/a"
     with pytest.raises(UnreadableFile, match="Unknown format"):
         parse_file(io.BytesIO(b"x"), format="nope")
+
+
+@pytest.mark.parametrize(
+    ("name", "kind"),
+    [
+        ("pocket-2024.csv", "pocket_csv"),
+        ("pocket-2025.csv", "pocket_csv"),
+        ("instapaper.csv", "instapaper_csv"),
+        ("instapaper-old.csv", "instapaper_csv"),
+        ("readwise.csv", "readwise_csv"),
+        ("urls.txt", "url_list"),
+    ],
+)
+@pytest.mark.parametrize("ending", [b"\r", b"\r\n"], ids=["cr", "crlf"])
+def test_lines_ending_in_cr_or_crlf_import_the_same_rows_as_lf(name, kind, ending):
+    # Old Mac and some Excel exports end lines with a bare CR; Windows with CRLF.
+    lf = (IMPORTS / name).read_bytes().replace(b"\r\n", b"\n")
+    expected = parsed(lf)
+    assert expected[0] == kind and expected[1]
+    assert parsed(lf.replace(b"\n", ending)) == expected
+
+
+@pytest.mark.parametrize(
+    ("data", "named"),
+    [(png(), "a PNG image"), (pdf(), "a PDF document"), (random_gzip(), "a gzip-compressed file")],
+    ids=["png", "pdf", "gzip"],
+)
+@pytest.mark.parametrize("format", [None, "url_list", "pocket_csv", "wallabag_json"])
+def test_a_binary_file_is_named_not_read_as_links(data, named, format):
+    # Chosen as a list of links, a PNG used to become four "links" of binary garbage.
+    with pytest.raises(UnreadableFile, match=f"^This file is not a format Digest can import: it is {named}"):
+        parse_file(io.BytesIO(data), format=format)
+
+
+def test_a_zip_member_that_breaks_while_read_keeps_the_rows_before_it():
+    kind, entries, bad = parsed(corrupt_pocket_zip())
+    assert kind == "pocket_zip" and len(entries) > 1000
+    assert [e.url for e in entries[:1000]] == [f"https://rows.example.org/{i}" for i in range(1000)]
+    assert len(bad) == 1 and f"breaks after entry {len(entries)}" in bad[0].reason

@@ -14,10 +14,12 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.core.files.base import ContentFile
 from django.core.management import call_command
+from django.urls import reverse
 
 from reader.models import Article
 from reader.pipeline.saving import import_now
 from reader.selectors import summaries_to_show
+from reader.services.organize import choose_summary
 from reader.transfer.exporters import library
 from summaries.models import Summary
 from tests.factories import add_summary, make_article
@@ -28,7 +30,7 @@ Status = Article.Status
 FIELDS = [
     "url", "canonical_url", "final_url", "site", "status", "error", "error_code", "title", "authors", "published_at",
     "published_offset", "top_image", "language", "text", "word_count", "paywalled", "blocked", "notes", "created_at",
-    "read_at", "archived_at", "favourite", "fetched_at", "ready_at",
+    "read_at", "archived_at", "favourite", "fetched_at", "ready_at", "summary_algorithm", "summary_sentences",
 ]  # fmt: skip
 
 
@@ -158,3 +160,33 @@ def test_export_command_writes_the_file(owner, tmp_path):
     book = zipfile.ZipFile(out)
     assert book.read("mimetype") == b"application/epub+zip"
     assert sum(1 for n in book.namelist() if "article-" in n) == 1
+
+
+def test_the_summary_chosen_and_the_reading_state_survive_a_move_to_a_new_account(owner, client):
+    harbour = Article.objects.for_user(owner).get(title="Harbour news")
+    assert choose_summary(user=owner, article_id=harbour.pk, algorithm="luhn", sentences=3, default=("digest", 3))
+    Article.objects.filter(pk=harbour.pk).update(archived_at=datetime(2024, 3, 3, tzinfo=UTC))
+    data = exported(owner, "json")
+    record = next(r for r in json.loads(data)["articles"] if r["title"] == "Harbour news")
+    assert (record["summary_algorithm"], record["summary_sentences"]) == ("luhn", 3)
+    shown = [s for s in record["summaries"] if s["shown"]]
+    assert [[x["text"] for x in s["sentences"]] for s in shown] == [
+        ["Boats can moor again.", "The fees stay the same."]
+    ]
+    assert record["notes"] == "> Boats can moor again.\n\nGood."
+
+    fresh = get_user_model().objects.create_user("fresh")
+    import_now(user=fresh, upload=ContentFile(data, name="d.json"), name="d.json")
+    copy = Article.objects.for_user(fresh).prefetch_related("tags").get(title="Harbour news")
+    assert (copy.summary_algorithm, copy.summary_sentences) == ("luhn", 3)
+    assert summaries_to_show(fresh, [copy.pk])[copy.pk].sentence_texts == [
+        "Boats can moor again.",
+        "The fees stay the same.",
+    ]
+    assert copy.read_at == datetime(2024, 3, 2, tzinfo=UTC) and copy.archived_at == datetime(2024, 3, 3, tzinfo=UTC)
+    assert copy.favourite and sorted(t.name for t in copy.tags.all()) == ["Local news", "sea"]
+    assert copy.created_at == datetime(2024, 3, 1, 7, 59, 59, 123456, tzinfo=UTC)
+    assert copy.notes == "> Boats can moor again.\n\nGood."
+    client.force_login(fresh)
+    page = client.get(reverse("reader:index") + "?show=archived").content.decode()
+    assert "The fees stay the same." in page and "The harbour reopens on Monday." not in page

@@ -4,6 +4,7 @@ another person's imports and articles stay out of reach."""
 from __future__ import annotations
 
 import csv
+import email.message
 import io
 import zipfile
 
@@ -12,11 +13,12 @@ from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import override_settings
 from django.urls import reverse
+from django.utils import timezone
 
 from reader.models import Article, ImportJob
 from reader.pipeline.saving import import_now
 from tests.factories import add_summary, make_article
-from tests.transfer_samples import IMPORTS, pocket_zip
+from tests.transfer_samples import IMPORTS, pdf, png, pocket_zip, random_gzip
 
 pytestmark = pytest.mark.django_db
 
@@ -46,6 +48,25 @@ def test_a_file_over_the_limit_is_refused_on_the_form(client, alice):
     response = client.post(reverse("reader:import"), {})
     assert response.status_code == 400 and "Choose a file" in response.content.decode()
     assert not ImportJob.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("name", "data", "named"),
+    [
+        ("photo.png", png(), "a PNG image"),
+        ("paper.pdf", pdf(), "a PDF document"),
+        ("x.gz", random_gzip(), "a gzip-compressed file"),
+    ],
+    ids=["png", "pdf", "gzip"],
+)
+@pytest.mark.parametrize("format", ["", "url_list"])
+def test_a_binary_file_is_refused_on_the_form_saying_what_it_is(client, alice, name, data, named, format):
+    upload = SimpleUploadedFile(name, data, content_type="application/octet-stream")
+    response = client.post(reverse("reader:import"), {"file": upload, "format": format})
+    page = response.content.decode()
+    assert response.status_code == 400 and 'role="alert"' in page
+    assert f"This file is not a format Digest can import: it is {named}" in page
+    assert not ImportJob.objects.exists()  # no job to sit "waiting for a worker"
 
 
 def test_progress_counts_and_the_report_of_rows_not_imported(client, alice):
@@ -110,6 +131,38 @@ def test_an_article_exports_as_epub_markdown_and_text(client, alice, bob):
     theirs = make_article(bob, "Theirs")
     assert client.get(reverse("reader:article-export", args=[theirs.pk, "epub"])).status_code == 404
     assert client.get(reverse("reader:article-export", args=[article.pk, "pdf"])).status_code == 404
+
+
+def download_name(response) -> str:
+    """The file name a browser saves a download under (RFC 6266: ``filename*`` wins over ``filename``)."""
+    message = email.message.Message()
+    message["Content-Disposition"] = response["Content-Disposition"]
+    assert message.get_content_disposition() == "attachment"
+    name = message.get_filename()
+    assert name is not None
+    return name
+
+
+@pytest.mark.parametrize(
+    ("format", "extension"), [("json", "json"), ("html", "html"), ("csv", "csv"), ("markdown", "zip"), ("epub", "epub")]
+)
+def test_a_whole_library_export_is_named_by_the_day(client, alice, format, extension):
+    make_article(alice, "Anything")
+    today = timezone.localdate().isoformat()
+    response = client.get(reverse("reader:export") + f"?format={format}")
+    assert download_name(response) == f"digest-export-{today}.{extension}"
+    tagged = client.get(reverse("reader:export") + f"?format={format}&tag=Café Noir")
+    assert download_name(tagged) == f"digest-café-noir-{today}.{extension}"
+
+
+@pytest.mark.parametrize("format", ["epub", "md", "txt"])
+def test_one_article_downloads_under_its_title_in_any_script(client, alice, format):
+    article = make_article(alice, "Ça va: Zürich & 東京の夜 / part 2?", text="Some text here.")
+    response = client.get(reverse("reader:article-export", args=[article.pk, format]))
+    assert download_name(response) == f"ça-va-zürich-東京の夜-part-2.{format}"
+    plain = make_article(alice, "Ferries, at last!", text="Some text here.")
+    response = client.get(reverse("reader:article-export", args=[plain.pk, format]))
+    assert response["Content-Disposition"] == f'attachment; filename="ferries-at-last.{format}"'
 
 
 def test_the_article_page_shows_highlights_with_their_markup_escaped(client, alice):

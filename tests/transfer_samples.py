@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import gzip
 import io
+import random
+import struct
 import warnings
 import zipfile
+import zlib
 from pathlib import Path
 
 IMPORTS = Path(__file__).resolve().parent / "fixtures" / "imports"
@@ -33,3 +37,40 @@ def pocket_zip() -> bytes:
 def omnivore_zip() -> bytes:
     """Omnivore's export zip: two metadata files, two pages, one highlights file (one page written twice)."""
     return zip_of(IMPORTS / "omnivore", duplicate="content/beekeepers-count-a-good-year-18c2f.html")
+
+
+def png() -> bytes:
+    """A 2x2 PNG image, written here (signature, IHDR, IDAT, IEND)."""
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+    pixels = b"\x00\xff\x00\x00\x00\x00\xff" * 2  # each row: filter byte, two RGB pixels
+    header = struct.pack(">IIBBBBB", 2, 2, 8, 2, 0, 0, 0)
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(pixels)) + chunk(b"IEND", b"")
+
+
+def pdf() -> bytes:
+    """A one-page PDF's bytes as a PDF writer starts them (header, binary comment, objects)."""
+    return (
+        b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n1 0 obj\n<< /Type /Catalog /Pages 2 0 R >>\nendobj\n"
+        b"2 0 obj\n<< /Type /Pages /Kids [] /Count 0 >>\nendobj\ntrailer\n<< /Root 1 0 R >>\n%%EOF\n"
+    )
+
+
+def random_gzip() -> bytes:
+    """A gzip file of random bytes (the same ones on every run)."""
+    return gzip.compress(random.Random(7).randbytes(4000), mtime=0)
+
+
+def corrupt_pocket_zip() -> bytes:
+    """Pocket's export zip with one member's compressed bytes damaged two thirds of the way in: the zip
+    opens and its first rows read, then decompressing fails (``zlib.error``)."""
+    rows = "".join(f"Row {i},https://rows.example.org/{i},1700000000,,unread\n" for i in range(3000))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("part_000000.csv", "title,url,time_added,tags,status\n" + rows)
+    data = bytearray(out.getvalue())
+    start = data.index(b"part_000000.csv") + len("part_000000.csv") + 10000
+    data[start : start + 200] = bytes(b ^ 0x55 for b in data[start : start + 200])
+    return bytes(data)

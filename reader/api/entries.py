@@ -28,7 +28,7 @@ from reader.models import Article
 from reader.pipeline import saving
 from reader.services import organize
 from reader.transfer.exporters import article_epub, article_markdown, article_text
-from reader.transfer.exporters.article import slug
+from reader.transfer.exporters.article import attachment, slug
 
 # Largest page a client may ask for, entries: wallabag-client asks for sys.maxsize when it has no terminal.
 MAX_PER_PAGE = 500
@@ -363,6 +363,6 @@ def export(request: Request, entry_id: int, extension: str, **kwargs) -> HttpRes
     exporter, content_type = EXPORTERS[extension]
     body = exporter(article)
     response = HttpResponse(body if isinstance(body, bytes) else body.encode("utf-8"), content_type=content_type)
-    name = slug(article.display_title, f"entry-{entry_id}")
-    response["Content-Disposition"] = f'attachment; filename="{name}.{extension}"'
+    name = f"{slug(article.display_title, f'entry-{entry_id}')}.{extension}"
+    response["Content-Disposition"] = attachment(name)
     return response

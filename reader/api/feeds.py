@@ -33,7 +33,7 @@ from reader import api_selectors, selectors
 from reader.models import Article, PersonalToken
 from reader.search import search
 from reader.transfer.exporters import article_epub
-from reader.transfer.exporters.article import slug
+from reader.transfer.exporters.article import attachment, slug
 
 OPDS_NAVIGATION = "application/atom+xml;profile=opds-catalog;kind=navigation"
 OPDS_ACQUISITION = "application/atom+xml;profile=opds-catalog;kind=acquisition"
@@ -287,7 +287,6 @@ def opds_epub(request: HttpRequest, token: str, article_id: int) -> HttpResponse
     if article is None:
         raise Http404("No such article.")
     response = HttpResponse(article_epub(article), content_type="application/epub+zip")
-    response["Content-Disposition"] = (
-        f'attachment; filename="{slug(article.display_title, f"article-{article.pk}")}.epub"'
-    )
+    name = f"{slug(article.display_title, f'article-{article.pk}')}.epub"
+    response["Content-Disposition"] = attachment(name)
     return response

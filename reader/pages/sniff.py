@@ -11,6 +11,9 @@ The bytes win over the label where the label is often wrong: servers send PDFs a
 (https://mimesniff.spec.whatwg.org/#identifying-a-resource-with-an-unknown-mime-type), trimmed to
 the tags real pages start with. A PDF is recognised by its ``%PDF-`` header anywhere in the first
 1024 bytes, as PDF readers accept it (PDF 1.7 reference, implementation note 13).
+
+``binary_kind`` names the binary files (images, PDFs, compressed files, office documents) a person
+may hand the importer by mistake, from their signatures.
 """
 
 from __future__ import annotations
@@ -45,6 +48,27 @@ KIND_MEDIA_TYPES: dict[Kind, str] = {"html": "text/html", "pdf": "application/pd
 SNIFF_BYTES = 1024
 
 _PDF_MAGIC = b"%PDF-"
+# File signatures (each format's own specification; file(1)'s magic database lists them all) of what
+# people pick by mistake instead of an export, each with the words that name it. Zip is not here: some
+# exports are zips.
+_SIGNATURES = (
+    (b"\x89PNG\r\n\x1a\n", "a PNG image"),
+    (b"\xff\xd8\xff", "a JPEG image"),
+    (b"GIF87a", "a GIF image"),
+    (b"GIF89a", "a GIF image"),
+    (b"%PDF-", "a PDF document"),
+    (b"\x1f\x8b", "a gzip-compressed file"),
+    (b"\xfd7zXZ\x00", "an xz-compressed file"),
+    (b"7z\xbc\xaf\x27\x1c", "a 7-Zip archive"),
+    (b"Rar!\x1a\x07", "a RAR archive"),
+    (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", "an old Microsoft Office document (.doc, .xls)"),
+    (b"SQLite format 3\x00", "an SQLite database"),
+    (b"\x7fELF", "a program"),
+)
+# C0 controls that text never holds (all but tab, newline, vertical tab, form feed, carriage return
+# and escape); in random bytes one in nine is one of them.
+_BINARY_BYTES = bytes(sorted(set(range(32)) - {9, 10, 11, 12, 13, 27}))
+_UTF16_32_BOMS = (b"\xff\xfe", b"\xfe\xff")
 _BOM = b"\xef\xbb\xbf"
 _STARTS_WITH_TAG = re.compile(rb"(?:\xef\xbb\xbf)?\s*<")
 _HTML_STARTS = (
@@ -136,3 +160,23 @@ def looks_like_html(head: bytes) -> bool:
     if not lowered.startswith(_HTML_STARTS):
         return False
     return not lowered.startswith((b"<?xml", b"<!--")) or b"<html" in head.lower()
+
+
+def binary_kind(head: bytes) -> str | None:
+    """Words naming what binary file ``head`` (a file's first bytes, a few KiB) starts, such as
+    ``"a PNG image"``, ``"a gzip-compressed file"``, or ``"binary data, not text"`` for one without a
+    known signature that holds bytes no text holds (NUL, or over 1% other control bytes); None for
+    text (in any encoding; UTF-16 and UTF-32 only with their byte order mark) and for zip files.
+
+    Only a signature at the very start counts: a text file may mention ``%PDF-`` further on."""
+    for signature, words in _SIGNATURES:
+        if head.startswith(signature):
+            return words
+    if head[:4] == b"RIFF" and head[8:12] == b"WEBP":
+        return "a WebP image"
+    if head.startswith(_UTF16_32_BOMS):
+        return None
+    controls = len(head) - len(head.translate(None, _BINARY_BYTES))
+    if b"\x00" in head or controls * 100 > len(head):
+        return "binary data, not text"
+    return None

@@ -44,7 +44,7 @@ from reader.models import Article, FetchedPage, ImportJob, ImportProblem, Tag
 from reader.pipeline.restoring import restore_fields, restore_summaries
 from reader.pipeline.steps import update_search_index
 from reader.services.organize import clean_tag_names
-from reader.transfer.importers import BadEntry, Entry, UnreadableFile, parse_file
+from reader.transfer.importers import HEAD_BYTES, BadEntry, Entry, UnreadableFile, parse_file, refuse_binary
 
 log = logging.getLogger(__name__)
 
@@ -81,11 +81,17 @@ def new_token() -> str:
 
 def create_job(*, user, upload: File, name: str, folders_as_tags: bool = False, format: str = "") -> ImportJob:
     """Keep an uploaded file (``DIGEST_IMPORT_DIR``) and make its job, ``waiting``. Raises
-    ``ImportTooLarge`` over ``DIGEST_IMPORT_MAX_BYTES`` (nothing is kept then)."""
+    ``ImportTooLarge`` over ``DIGEST_IMPORT_MAX_BYTES``, and ``UnreadableFile`` for an empty file or one
+    whose first bytes show it is no import format (an image, a PDF: ``refuse_binary``); nothing is
+    kept then. Files that only a full read can refuse fail their job with the reason instead."""
     size = upload.size or 0
     limit = settings.DIGEST_IMPORT_MAX_BYTES
     if size > limit:
         raise ImportTooLarge(f"This file is {size / 1e6:,.1f} MB; the limit is {limit / 1e6:,.1f} MB.")
+    # Said on the form at once, rather than by a job a worker fails later.
+    upload.seek(0)
+    refuse_binary(upload.read(HEAD_BYTES))
+    upload.seek(0)
     job = ImportJob.objects.create(
         owner=user, file_name=name[:255], size=size, folders_as_tags=folders_as_tags, format=format
     )

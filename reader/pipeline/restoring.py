@@ -2,10 +2,14 @@
 into an article (``restore_fields``, ``restore_summaries``), so export and import cannot drift apart.
 
 A record keeps every field a person or the pipeline set: the link, the extracted text and metadata,
-the status and its error, the reading state and its dates, tags, notes, and every summary with its
-algorithm, length and sentence spans. Not kept: the fetched page's bytes (an imported ready article is
+the status and its error, the reading state and its dates, tags, notes, the summary the person chose
+("Use this summary": ``summary_algorithm`` and ``summary_sentences``, null when the article follows
+their default), and every summary with its algorithm, length and sentence spans, the one they see
+marked ``shown``. Not kept: the fetched page's bytes (an imported ready article is
 not extracted again; a pending or failed one is fetched again) and internal worker state (leases,
 attempts). ``RECORD_VERSION`` goes up when the shape changes; the importer reads every older version.
+Keys added without changing the version (the choice, ``shown``) are optional: a record without them
+reads as before.
 """
 
 from __future__ import annotations
@@ -15,6 +19,7 @@ from datetime import UTC, datetime
 from reader.models import Article
 from reader.selectors import published_in_page_offset
 from summaries.models import Summary
+from summaries.summarizer import MAX_SENTENCES
 
 RECORD_VERSION = 1
 Status = Article.Status
@@ -34,9 +39,11 @@ def _time(value) -> datetime | None:
     return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
 
 
-def article_record(article: Article, tags: list[str], summaries: list[Summary]) -> dict:
+def article_record(article: Article, tags: list[str], summaries: list[Summary], shown_id: int | None = None) -> dict:
     """``article`` as a record of Digest JSON: JSON-ready data (dates ISO 8601 in UTC with
-    microseconds; ``published_at`` in the page's own offset, kept in ``published_offset``, minutes)."""
+    microseconds; ``published_at`` in the page's own offset, kept in ``published_offset``, minutes).
+    ``summaries``: all of the article's; ``shown_id``: the id of the one the person sees
+    (``reader.selectors.summaries_to_show``), marked ``"shown": true``."""
     return {
         "url": article.url,
         "canonical_url": article.canonical_url,
@@ -63,6 +70,8 @@ def article_record(article: Article, tags: list[str], summaries: list[Summary]) 
         "archived_at": _iso(article.archived_at),
         "favourite": article.favourite,
         "tags": tags,
+        "summary_algorithm": article.summary_algorithm or None,
+        "summary_sentences": article.summary_sentences if article.summary_algorithm else None,
         "summaries": [
             {
                 "algorithm": s.algorithm,
@@ -71,6 +80,7 @@ def article_record(article: Article, tags: list[str], summaries: list[Summary]) 
                 "status": s.status,
                 "error": s.error,
                 "sentences": s.sentences,
+                "shown": s.pk == shown_id,
             }
             for s in summaries
         ],
@@ -112,6 +122,10 @@ def restore_fields(article: Article, record: dict) -> None:
     article.fetched_at = _time(record.get("fetched_at")) if finished else None
     article.ready_at = _time(record.get("ready_at")) if status == Status.READY else None
     article.captured = False
+    algorithm, sentences = record.get("summary_algorithm"), record.get("summary_sentences")
+    # Both or neither: a half choice would pin nothing the summaries could match.
+    if isinstance(algorithm, str) and algorithm and type(sentences) is int and 0 < sentences <= MAX_SENTENCES:
+        article.summary_algorithm, article.summary_sentences = algorithm[:32], sentences
 
 
 def restore_summaries(pairs: list[tuple[Article, dict]]) -> None:

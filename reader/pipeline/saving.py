@@ -305,7 +305,8 @@ def reextract(article: Article) -> bool:
 def import_upload(*, user, upload: File, name: str, folders_as_tags: bool = False, format: str = "") -> ImportJob:
     """Keep an uploaded import file and start its job in the background (``reader.pipeline.importing``):
     the job's first message is sent once the transaction commits. Raises ``importing.ImportTooLarge``
-    over ``DIGEST_IMPORT_MAX_BYTES``."""
+    over ``DIGEST_IMPORT_MAX_BYTES``, and ``UnreadableFile`` for a file that is plainly no export
+    (``importing.create_job``)."""
     job = importing.create_job(user=user, upload=upload, name=name, folders_as_tags=folders_as_tags, format=format)
     start_import(job.pk, importing.new_token())
     return job
@@ -318,7 +319,8 @@ def import_now(
     ``on_outcome(importing.Outcome)`` for each entry in file order; its articles are then fed to the
     fetch worker in the background. Returns the job, read (``queueing``, or ``failed`` when the file
     could not be read; counts on it).
-    Raises ``importing.ImportTooLarge`` over ``DIGEST_IMPORT_MAX_BYTES``."""
+    Raises ``importing.ImportTooLarge`` over ``DIGEST_IMPORT_MAX_BYTES``, and ``UnreadableFile`` for a
+    file that is plainly no export (``importing.create_job``)."""
     job = importing.create_job(user=user, upload=upload, name=name, folders_as_tags=folders_as_tags, format=format)
     token = importing.new_token()
     importing.read_import(job.pk, token=token, on_outcome=on_outcome)

@@ -19,9 +19,10 @@ from reader.models import ImportJob
 from reader.pipeline.importing import ImportTooLarge
 from reader.pipeline.saving import import_upload
 from reader.transfer.exporters import article_epub, article_markdown, article_text
-from reader.transfer.exporters.article import slug
+from reader.transfer.exporters.article import attachment, download_name, slug
 from reader.transfer.exporters.library import FORMATS, export, selected_ids
 from reader.transfer.importers import FORMATS as IMPORT_FORMATS
+from reader.transfer.importers import UnreadableFile
 from reader.views.access import AuthedRequest, get_article_for_user
 
 RECENT_JOBS = 10  # imports listed on the Import page
@@ -45,7 +46,8 @@ def _limits() -> dict:
 def import_page(request: AuthedRequest) -> HttpResponse:
     """``GET /import/``: the upload form, with the limits, and the person's recent imports.
     ``POST``: keep the file (``file``; ``format`` optional; ``folders_as_tags``), start the import in the
-    background and go to its page; a file too large or missing is said on the form."""
+    background and go to its page; a file too large, missing, empty or plainly not an export (an image,
+    a PDF: its first bytes tell) is said on the form, with HTTP 400."""
     error = ""
     if request.method == "POST":
         upload = request.FILES.get("file")
@@ -63,7 +65,7 @@ def import_page(request: AuthedRequest) -> HttpResponse:
                     folders_as_tags=bool(request.POST.get("folders_as_tags")),
                     format=wanted,
                 )
-            except ImportTooLarge as exc:
+            except (ImportTooLarge, UnreadableFile) as exc:
                 error = str(exc)
             else:
                 return redirect("reader:import-detail", job.pk)
@@ -111,8 +113,7 @@ def import_report(request: AuthedRequest, job_id: int) -> StreamingHttpResponse:
         yield out.getvalue()
 
     response = StreamingHttpResponse(rows(), content_type="text/csv; charset=utf-8")
-    name = f"digest-import-{job.pk}-report.csv"
-    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    response["Content-Disposition"] = attachment(f"digest-import-{job.pk}-report.csv")
     return response
 
 
@@ -126,7 +127,8 @@ def _inert(cell: str) -> str:
 @require_GET
 def export_library(request: AuthedRequest) -> StreamingHttpResponse:
     """``GET /export/?format=json|html|csv|markdown|epub`` and the list's parameters (``show``,
-    ``tag``, ``site``, ``lang``, ``q``): what the list shows, as a download, streamed."""
+    ``tag``, ``site``, ``lang``, ``q``): what the list shows, as a download, streamed, named
+    ``digest-export-YYYY-MM-DD.ext`` for the whole library, else after what narrowed it."""
     format = request.GET.get("format", "")
     if format not in FORMATS:
         raise Http404("Unknown export format.")
@@ -136,13 +138,14 @@ def export_library(request: AuthedRequest) -> StreamingHttpResponse:
         params["show"] = "all"
     filters = selectors.list_filters(params)
     ids = selected_ids(request.user, filters=filters)
-    title = filters.q or filters.tag or "Digest"
+    # What the file holds names it: a search, a tag, a site, a language, a view; nothing for everything.
+    label = filters.q or filters.tag or filters.site or filters.lang or ("" if filters.show == "all" else filters.show)
     response = StreamingHttpResponse(
-        export(request.user, format, ids, title=title), content_type=FORMATS[format].content_type
+        export(request.user, format, ids, title=filters.q or filters.tag or "Digest"),
+        content_type=FORMATS[format].content_type,
     )
-    stamp = timezone.localtime().strftime("%Y-%m-%d")
-    name = f"digest-{slug(title, 'library')}-{stamp}.{FORMATS[format].extension}"
-    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    name = download_name(label, FORMATS[format].extension, timezone.localdate())
+    response["Content-Disposition"] = attachment(name)
     return response
 
 
@@ -161,5 +164,6 @@ def export_article(request: AuthedRequest, article_id: int, format: str) -> Http
         body = article_text(article)
     content_type, extension = ARTICLE_FORMATS[format]
     response = HttpResponse(body, content_type=content_type)
-    response["Content-Disposition"] = f'attachment; filename="{slug(article.display_title, "article")}.{extension}"'
+    name = f"{slug(article.display_title, 'article')}.{extension}"
+    response["Content-Disposition"] = attachment(name)
     return response

@@ -13,7 +13,7 @@ from django.core.management.base import BaseCommand, CommandError
 from reader.models import ImportJob
 from reader.pipeline.importing import ImportTooLarge, Outcome
 from reader.pipeline.saving import import_now
-from reader.transfer.importers import FORMATS
+from reader.transfer.importers import FORMATS, UnreadableFile
 
 
 class Command(BaseCommand):
@@ -66,7 +66,7 @@ class Command(BaseCommand):
                 )
         except OSError as exc:
             raise CommandError(f"Could not read {path}: {exc.strerror or exc}.", returncode=2) from exc
-        except ImportTooLarge as exc:
+        except (ImportTooLarge, UnreadableFile) as exc:
             raise CommandError(str(exc), returncode=2) from exc
         summary = {
             "summary": True,

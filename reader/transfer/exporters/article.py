@@ -1,5 +1,5 @@
 """One article as a document: Markdown with front matter, plain text, and the parts every exporter
-shares (the summary to show, the dates, the file name).
+shares (the summary to show, the dates, the file names and how a download is named).
 
 Used by the Markdown zip and the EPUB exporters here, and by the wallabag API's
 ``/api/entries/{id}/export.{md,txt}``.
@@ -8,10 +8,11 @@ Used by the Markdown zip and the EPUB exporters here, and by the wallabag API's
 from __future__ import annotations
 
 import re
-import unicodedata
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 import yaml
+from django.utils.http import content_disposition_header
+from django.utils.text import slugify
 
 from reader.models import Article
 from reader.rendering import text_blocks
@@ -24,7 +25,6 @@ _MARKDOWN_START = re.compile(r"^(\s*)([#>+=|`~]|[-*_](?=\s|$)|\d{1,9}(?=[.)]))")
 # libyaml's emitter when PyYAML was built with it (the wheels are): the pure-Python one took most of
 # a Markdown export's time.
 _DUMPER = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
-_SLUG_DROP = re.compile(r"[^\w\s-]")
 _SLUG_SPACE = re.compile(r"[\s_-]+")
 
 
@@ -58,11 +58,26 @@ def tag_names(article: Article) -> list[str]:
 
 
 def slug(title: str, fallback: str, max_chars: int = 60) -> str:
-    """A file name part from ``title`` (ASCII letters, digits and dashes, at most ``max_chars``
-    characters), or ``fallback`` when nothing is left."""
-    text = unicodedata.normalize("NFKD", title).encode("ascii", "ignore").decode()
-    text = _SLUG_SPACE.sub("-", _SLUG_DROP.sub("", text).strip().lower()).strip("-")
+    """A file name part from ``title``: its letters and digits in any script (Django's ``slugify``
+    with ``allow_unicode``: "Ça va à 東京" gives "ça-va-à-東京"), lower-case, words joined by single
+    dashes, at most ``max_chars`` characters; ``fallback`` when nothing is left. A download sends a
+    name that is not ASCII in RFC 6266's ``filename*`` form (``content_disposition_header``)."""
+    text = _SLUG_SPACE.sub("-", slugify(title, allow_unicode=True)).strip("-")
     return text[:max_chars].strip("-") or fallback
+
+
+def attachment(file_name: str) -> str:
+    """The ``Content-Disposition`` value that downloads as ``file_name``: Django's
+    ``content_disposition_header``, a quoted ``filename`` for ASCII names, RFC 6266's
+    ``filename*=utf-8''...`` for others (what browsers since 2011 read)."""
+    # Typed "str | None": None only for an inline response without a name, never for an attachment.
+    return content_disposition_header(True, file_name) or "attachment"
+
+
+def download_name(label: str, extension: str, day: date) -> str:
+    """The file name of an export of many articles: ``digest-export-YYYY-MM-DD.ext`` for the whole
+    library (``label`` ""), else ``digest-{slug of label}-YYYY-MM-DD.ext`` (a tag, a search, a view)."""
+    return f"digest-{slug(label, 'export') if label else 'export'}-{day.isoformat()}.{extension}"
 
 
 def front_matter(article: Article) -> dict:

@@ -53,7 +53,8 @@ def epub_bytes(
     ``title``: the book's title; ``language``: its ISO 639-1 code (default: the first article's,
     else "en"); ``image_loader``: see ``ImageLoader``. Each chapter has the article's title, byline
     (authors, published and saved dates), source URL, the summary the person sees (``summary_of``),
-    the text (``reader.rendering.text_blocks``: headings, lists, paragraphs) and the notes. A book of
+    the text (``reader.rendering.text_blocks``: headings, lists, paragraphs) and the notes. Each author
+    is a ``dc:creator`` of its own, in the order first met (the first 20 in a book of many). A book of
     no articles has one page that says so. Raises nothing for odd article content: all text is
     escaped, and notes are Markdown rendered without raw HTML.
     """
@@ -65,7 +66,7 @@ def epub_bytes(
     style = epub.EpubItem(uid="style", file_name="style.css", media_type="text/css", content=_STYLE)
     book.add_item(style)
     chapters: list[epub.EpubHtml] = []
-    authors: set[str] = set()
+    authors: dict[str, None] = {}  # in the order first met: an article's first author is its main one
     for number, article in enumerate(articles, start=1):
         lang = article.language or language or "en"
         language = language or lang
@@ -76,15 +77,16 @@ def epub_bytes(
         chapter.add_item(style)
         book.add_item(chapter)
         chapters.append(chapter)
-        authors.update(article.authors or [])
+        authors.update(dict.fromkeys(article.authors or []))
     if not chapters:
         empty = epub.EpubHtml(title=title, file_name="empty.xhtml", lang=language or "en", uid="empty")
         empty.content = f"<h1>{escape(title)}</h1><p>No articles.</p>"
         book.add_item(empty)
         chapters.append(empty)
     book.set_language(language or "en")
-    for author in sorted(authors)[:20] if len(chapters) > 1 else sorted(authors):
-        book.add_author(author)
+    for number, author in enumerate(list(authors)[:20] if len(chapters) > 1 else authors, start=1):
+        # An id of each one's own: EbookLib gives every creator the id "creator", and ids are unique.
+        book.add_author(author, uid=f"creator-{number}")
     book.toc = chapters
     book.add_item(epub.EpubNcx())
     book.add_item(epub.EpubNav())

@@ -27,7 +27,14 @@ from reader.search import search
 from reader.search.query import parse_query
 from reader.search.searching import apply_filters
 from reader.selectors import ListFilters, attach_summaries, list_queryset, tags_prefetch
-from reader.transfer.exporters.article import article_markdown, iso, slug, summary_sentences, tag_names
+from reader.transfer.exporters.article import (
+    article_markdown,
+    iso,
+    slug,
+    summary_of,
+    summary_sentences,
+    tag_names,
+)
 from reader.transfer.exporters.epub import epub_bytes
 from summaries.models import Summary
 
@@ -119,7 +126,10 @@ def digest_json(user, ids: list[int]) -> Iterator[str]:
         for summary in Summary.objects.filter(article_id__in=[a.pk for a in batch]).order_by("id"):
             every.setdefault(summary.article_id, []).append(summary)
         for article in batch:
-            record = article_record(article, tag_names(article), every.get(article.pk, []))
+            shown = summary_of(article)
+            record = article_record(
+                article, tag_names(article), every.get(article.pk, []), shown.pk if shown is not None else None
+            )
             yield ("" if first else ",\n") + json.dumps(record, ensure_ascii=False)
             first = False
     yield "\n]}\n"

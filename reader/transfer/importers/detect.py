@@ -2,7 +2,8 @@
 
 A zip by its members; JSON by its key names; HTML by its doctype or its markup; CSV by its header
 names; else a list of links. Text is decoded as UTF-8 (a BOM stripped), or, when it is not UTF-8, in
-the encoding charset-normalizer finds; undecodable bytes become U+FFFD rather than an error.
+the encoding charset-normalizer finds; undecodable bytes become U+FFFD rather than an error. Lines
+may end in LF, CRLF or a bare CR (old Mac and some Excel exports): all three read the same rows.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from __future__ import annotations
 import codecs
 import csv
 import io
+import logging
 import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -17,6 +19,7 @@ from typing import IO, cast
 
 from charset_normalizer import from_bytes
 
+from reader.pages.sniff import binary_kind
 from reader.transfer.importers.csvfiles import csv_format, read_csv
 from reader.transfer.importers.entry import BadEntry, Entry, UnreadableFile
 from reader.transfer.importers.htmlfiles import read_bookmarks
@@ -46,6 +49,9 @@ FORMATS = {
 HEAD_BYTES = 1 << 16  # bytes read to tell the format and the encoding
 ZIP_MAGIC = b"PK\x03\x04"
 DEFAULT_MAX_CONTENT_BYTES = 10 * 1024 * 1024
+# How every refusal of a whole file for what it is (not for a break in it) begins.
+NOT_IMPORTABLE = "This file is not a format Digest can import: "
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -65,14 +71,40 @@ def parse_file(
 
     ``format``: a key of ``FORMATS`` to skip detection (columns and keys are still matched by name);
     ``max_content_bytes``: the largest saved page taken from a zip (larger ones are fetched). Raises
-    ``UnreadableFile`` with a readable reason when the file as a whole is not one Digest reads.
+    ``UnreadableFile`` with a readable reason when the file as a whole is not one Digest reads (a
+    binary file such as an image is named, whatever ``format`` says). Never raises anything else for
+    a file's content: a file is never the reason an import job stops without an answer.
     """
     if format is not None and format not in FORMATS:
         raise UnreadableFile(f"Unknown format {format!r}; Digest reads: {', '.join(FORMATS)}.")
     head = stream.read(HEAD_BYTES)
     stream.seek(0)
+    refuse_binary(head)
+    try:
+        return _parse(stream, head, format, max_content_bytes)
+    except UnreadableFile:
+        raise
+    except Exception as exc:  # a parser's surprise is still the file's fault, and must end the job
+        log.warning("import file could not be read", exc_info=True)
+        raise UnreadableFile(f"{NOT_IMPORTABLE}it could not be read ({type(exc).__name__}: {exc}).") from None
+
+
+def refuse_binary(head: bytes) -> None:
+    """Raise ``UnreadableFile`` naming what the file is when ``head`` (its first bytes, up to
+    ``HEAD_BYTES``) is empty or starts a binary file that no import format is (an image, a PDF, a
+    compressed file: ``reader.pages.sniff.binary_kind``); zips pass (Pocket and Omnivore export
+    zips). Cheap enough to run on an upload before it is kept."""
     if not head.strip():
         raise UnreadableFile("The file is empty.")
+    kind = None if head.startswith(ZIP_MAGIC) else binary_kind(head)
+    if kind is not None:
+        raise UnreadableFile(
+            f"{NOT_IMPORTABLE}it is {kind}. Upload the file the other app exported: a zip, CSV, JSON or HTML "
+            "file, or a list of links."
+        )
+
+
+def _parse(stream: IO[bytes], head: bytes, format: str | None, max_content_bytes: int) -> ParsedFile:
     if head.startswith(ZIP_MAGIC) or format in ("pocket_zip", "omnivore_zip"):
         return _zip(stream, format, max_content_bytes)
     encoding = _encoding(head)
@@ -86,13 +118,15 @@ def parse_file(
         except ValueError as exc:
             raise UnreadableFile(f"The file looks like JSON but is not: {exc}.") from None
         if kind is None:
-            raise UnreadableFile("This JSON file is not an export Digest knows (its keys name no links).")
+            raise UnreadableFile(
+                f"{NOT_IMPORTABLE}a JSON file that is not an export Digest knows (its keys name no links)."
+            )
         return ParsedFile(kind, _guarded(read_json(stream, kind)))
     kind = format or _text_format(text)
     if kind is None:
         raise UnreadableFile(
-            "Digest could not tell what kind of file this is: not a zip, JSON, bookmarks HTML or CSV export it "
-            "knows, nor a list of links. Choose the format, or check the file is the export itself."
+            f"{NOT_IMPORTABLE}Digest could not tell what kind of file this is: not a zip, JSON, bookmarks HTML "
+            "or CSV export it knows, nor a list of links. Choose the format, or check the file is the export itself."
         )
     toread = _uses_toread(stream) if kind == "netscape_bookmarks" else False
     reader = _text_stream(stream, encoding)
@@ -116,7 +150,9 @@ def _zip(stream: IO[bytes], format: str | None, max_content_bytes: int) -> Parse
         return ParsedFile(kind, _guarded(read_omnivore_zip(archive, max_content_bytes=max_content_bytes)))
     if kind == "pocket_zip":
         return ParsedFile(kind, _guarded(read_pocket_zip(archive, _member_text)))
-    raise UnreadableFile("This zip holds neither Pocket's part_*.csv files nor Omnivore's metadata_*.json files.")
+    raise UnreadableFile(
+        f"{NOT_IMPORTABLE}a zip that holds neither Pocket's part_*.csv files nor Omnivore's metadata_*.json files."
+    )
 
 
 def _text_format(text: str) -> str | None:
@@ -127,7 +163,8 @@ def _text_format(text: str) -> str | None:
         return "pocket_html"
     if lower.lstrip().startswith("<"):
         return None
-    first = next(csv.reader(io.StringIO(text.lstrip("\r\n"))), [])
+    # newline="": a bare CR (old Mac, some Excel exports) ends a line too, as in _text_stream.
+    first = next(csv.reader(io.StringIO(text.lstrip("\r\n"), newline="")), [])
     if len(first) > 1:
         return csv_format(first)
     return "url_list" if looks_like_url_list(text) else None
@@ -196,11 +233,15 @@ class _Skip(io.RawIOBase):
 
 
 def _guarded(entries: Iterator[Entry | BadEntry]) -> Iterator[Entry | BadEntry]:
-    """``entries``, ending with a ``BadEntry`` instead of an exception where the file breaks."""
+    """``entries``, ending with a ``BadEntry`` instead of an exception where the file breaks. Any
+    exception counts (a damaged zip member raises ``zlib.error``, say): parsers touch no database, so
+    what they raise is the file's doing, and an exception here would leave the import job unfinished."""
     count = 0
     try:
         for entry in entries:
             count += 1
             yield entry
-    except (ValueError, UnicodeError, zipfile.BadZipFile, EOFError, OSError) as exc:
+    except Exception as exc:
+        if not isinstance(exc, (ValueError, UnicodeError, zipfile.BadZipFile, EOFError, OSError)):
+            log.warning("import file broke after entry %d", count, exc_info=True)
         yield BadEntry("end of file", f"The file breaks after entry {count}: {exc}. The entries before it were read.")
