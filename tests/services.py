@@ -21,6 +21,7 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import urllib.error
 import urllib.parse
@@ -284,6 +285,32 @@ class Netns:
         return [int(pid) for pid in out.split()]
 
 
+class Supervisor:
+    """A service manager for ``processes``: a thread that starts again any of them that ends on its own
+    (a worker that Celery ends with "Unrecoverable error" on a broker fault), every ``interval``
+    seconds, until the ``with`` block ends. ``restarts`` lists (process name, monotonic time)."""
+
+    def __init__(self, processes: list[Process], interval: float = 1.0):
+        self.processes, self.interval = processes, interval
+        self.restarts: list[tuple[str, float]] = []
+        self._stopping = threading.Event()
+        self._thread = threading.Thread(target=self._watch, daemon=True)
+
+    def __enter__(self) -> Supervisor:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stopping.set()
+        self._thread.join(timeout=30)
+
+    def _watch(self) -> None:
+        while not self._stopping.wait(self.interval):
+            for process in self.processes:
+                if process.restart_if_exited():
+                    self.restarts.append((process.name, time.monotonic()))
+
+
 # --- A Digest deployment: gunicorn and the two workers -------------------------------------------------------
 
 
@@ -298,12 +325,20 @@ class Process:
     log_dir: Path
     proc: subprocess.Popen | None = None
     starts: int = 0
+    # Set by kill() and stop(): an end the test asked for, which a Supervisor leaves alone until start().
+    held: bool = False
+    lock: threading.Lock = field(default_factory=threading.Lock)
 
     @property
     def log_path(self) -> Path:
         return self.log_dir / f"{self.name}.log"
 
     def start(self) -> None:
+        with self.lock:
+            self.held = False
+            self._start()
+
+    def _start(self) -> None:
         self.starts += 1
         with open(self.log_path, "ab") as log:
             self.proc = subprocess.Popen(
@@ -326,10 +361,24 @@ class Process:
 
     def kill(self) -> None:
         """SIGKILL the process and its children, as a crash, an OOM kill or a lost host does."""
+        with self.lock:
+            self.held = True
         _stop_group(self.proc, signal.SIGKILL, timeout=10)
 
     def stop(self) -> None:
+        with self.lock:
+            self.held = True
         _stop_group(self.proc, signal.SIGTERM, timeout=20)
+
+    def restart_if_exited(self) -> bool:
+        """Start the process again if it ended without the test asking (True when it did), as a
+        service manager's restart policy does (compose.yaml: ``restart: unless-stopped``)."""
+        with self.lock:
+            if self.held or self.proc is None or self.proc.poll() is None:
+                return False
+            _stop_group(self.proc, signal.SIGKILL, timeout=10)  # pool processes it left behind
+            self._start()
+            return True
 
     def pool(self) -> list[int]:
         """Pids of the process's children (a prefork worker's pool)."""

@@ -20,9 +20,10 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import CommandError, call_command
 
+from reader.management.commands.rundigest import RestartBudget
 from reader.models import Article
 from tests.conftest import REPO
-from tests.sample_pages import FERRY
+from tests.sample_pages import FERRY, LIBRARY
 
 SEED_TITLE = FERRY.title
 
@@ -152,6 +153,15 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
+def test_rundigest_starts_a_part_again_until_it_crash_loops():
+    """A worker that ends is started again; one that ends a sixth time within ten minutes stops Digest
+    (a setting that breaks its start would only loop), and an old restart stops counting."""
+    budget = RestartBudget(restarts=5, window=600.0)
+    assert all(budget.allow(t) for t in (0.0, 60.0, 120.0, 180.0, 240.0))
+    assert not budget.allow(300.0)
+    assert budget.allow(661.0)  # the restart at 0 s is more than ten minutes old
+
+
 @pytest.mark.e2e
 @pytest.mark.slow
 @pytest.mark.parametrize("stop_signal", [signal.SIGINT, signal.SIGTERM], ids=["ctrl-c", "sigterm"])
@@ -207,6 +217,27 @@ def test_rundigest_default_setup_serves_and_summarizes(tmp_path, http_server, st
             print(f"\none page from save to summary through rundigest: {time.monotonic() - started:.2f} s")
             assert data["status"] == "ready", (data, (tmp_path / "rundigest.log").read_text())
             assert data["title"] == SEED_TITLE and len(data["summary"]) == 3
+            if stop_signal == signal.SIGTERM:
+                # A worker that dies (an OOM kill; Celery ending it on a broker fault) is started
+                # again, and the next link is summarized without anyone restarting Digest.
+                os.kill(_pid_of(run_id, b"worker", b"-B"), signal.SIGKILL)
+                wait_for = "cpu worker exited with code -9; starting it again."
+                deadline = time.monotonic() + 30
+                while wait_for not in (tmp_path / "rundigest.log").read_text():
+                    assert time.monotonic() < deadline, (tmp_path / "rundigest.log").read_text()
+                    time.sleep(0.5)
+                next_url = http_server.add_file("/next-story", LIBRARY.source)
+                again = subprocess.run(
+                    [*manage, "save_urls", "--user", "me", "--wait", "90", "--json", next_url],
+                    cwd=REPO,
+                    env=env,
+                    check=True,
+                    capture_output=True,
+                    text=True,
+                    timeout=150,
+                )
+                assert json.loads(again.stdout)["status"] == "ready", (tmp_path / "rundigest.log").read_text()
+                assert proc.poll() is None
         finally:
             proc.send_signal(stop_signal)  # Ctrl-C, or a service manager, stops all of it
             proc.wait(timeout=40)
@@ -218,6 +249,24 @@ def test_rundigest_default_setup_serves_and_summarizes(tmp_path, http_server, st
         # Whatever failed or timed out above, nothing this test started outlives it.
         _kill_processes_marked(run_id, proc, tmp_path / "var")
         log.close()
+
+
+def _pid_of(run_id: str, *words: bytes) -> int:
+    """The pid of the process started by this test (``DIGEST_TEST_RUN=run_id``) whose command line has
+    every one of ``words`` and whose parent is not such a process too (a worker's main process, not
+    its pool). Raises AssertionError when there is none."""
+    marker = f"DIGEST_TEST_RUN={run_id}".encode()
+    found: dict[int, int] = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        with contextlib.suppress(OSError):
+            argv = (entry / "cmdline").read_bytes().split(b"\0")
+            if marker in (entry / "environ").read_bytes().split(b"\0") and all(w in argv for w in words):
+                found[int(entry.name)] = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
+    main = [pid for pid, parent in found.items() if parent not in found]
+    assert len(main) == 1, found
+    return main[0]
 
 
 def _kill_processes_marked(run_id: str, proc: subprocess.Popen, data_dir: Path) -> None:

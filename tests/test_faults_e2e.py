@@ -9,6 +9,11 @@ fetch worker and the CPU worker with beat, each a real process with the default 
 settings (lease 30 s, sweep every ``DIGEST_SWEEP_INTERVAL``). Pages come from a loopback server
 that answers each after 1-3 s, from 25 site names.
 
+The deployment has a service manager (``tests.services.Supervisor``, as compose.yaml's restart policy
+and rundigest): a worker that ends on its own is started again, and the printed line names it. Celery
+can end its worker with "Unrecoverable error" while Redis restarts (kombu closing a channel whose
+connection is gone); without a restart nothing would be processed again.
+
 The figures (when work resumed, the longest pause, counts) are printed, not asserted: the machine
 is shared and timings move.
 """
@@ -35,6 +40,7 @@ from tests.services import (
     PrivatePostgres,
     PrivateRedis,
     Process,
+    Supervisor,
     WebClient,
     cpu_process,
     fetch_process,
@@ -63,6 +69,7 @@ class Deployment:
     fetch: Process
     cpu: Process
     base_url: str
+    supervisor: Supervisor
 
     def logs(self) -> str:
         return "\n".join(f"--- {p.name}\n{p.log()}" for p in (self.web, self.fetch, self.cpu))
@@ -87,7 +94,10 @@ def deployment(tmp_path_factory) -> Iterator[Deployment]:
         cpu.wait_ready()
         base_url = f"http://127.0.0.1:{port}"
         wait_until(lambda: _answers(base_url + "/healthz"), 60, "gunicorn")
-        yield Deployment(postgres, redis_server, pages, database_url, web, fetch, cpu, base_url)
+        # As compose.yaml's restart policy (or rundigest) does: Celery itself can end a worker on a broker
+        # fault ("Unrecoverable error" from kombu while Redis restarts), and it must come back.
+        supervisor = stack.enter_context(Supervisor([web, fetch, cpu]))
+        yield Deployment(postgres, redis_server, pages, database_url, web, fetch, cpu, base_url, supervisor)
 
 
 def _answers(url: str) -> bool:
@@ -180,6 +190,7 @@ def _run_with_fault(deployment: Deployment, name: str, fault: Callable[[], None]
         pending_at_fault = sum(1 for r in _rows(deployment.database_url, tag) if r[1] not in ("ready", "failed"))
         fault_at = time.monotonic()
         wall_fault = datetime.now().astimezone()
+        restarts_before = len(deployment.supervisor.restarts)
         fault()
         fault_took = time.monotonic() - fault_at
 
@@ -205,13 +216,15 @@ def _run_with_fault(deployment: Deployment, name: str, fault: Callable[[], None]
     gaps = [(b - a, b) for a, b in zip(marks, marks[1:], strict=False)]
     pause, resumed = max(gaps) if gaps else (0.0, 0.0)
     statuses = readers.statuses()
+    restarted = [f"{name} {at - fault_at:.1f} s" for name, at in deployment.supervisor.restarts[restarts_before:]]
     print(
         f"\n{name}: {len(rows)} articles saved through the web process, fault {fault_at - saved:.1f} s after the "
         f"save with {pending_at_fault} pending (it took {fault_took:.1f} s); longest pause with nothing becoming "
         f"ready {pause:.1f} s, work resumed {resumed:.1f} s after the fault; all final "
         f"{done - fault_at:.1f} s after it; lost {len(lost)}, failed {len(failed)}, most attempts "
         f"{max((r[4] for r in rows), default=0)}; {len(pasted_during)} links pasted during the run "
-        f"({sum(1 for r in pasted_during if r[1] == 'ready')} ready); web answers {statuses} "
+        f"({sum(1 for r in pasted_during if r[1] == 'ready')} ready); web answers {statuses}; "
+        f"ended on their own and started again after the fault: {', '.join(restarted) or 'none'} "
         f"(saved at {wall_saved:%H:%M:%S})"
     )
     assert len(rows) == ARTICLES, deployment.logs()

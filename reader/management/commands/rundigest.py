@@ -3,15 +3,25 @@ summaries: a process per core, with beat), and the default broker. ``--single-qu
 
 What ``make run`` (development: Django's runserver) and ``make serve`` (``--production``: gunicorn, DEBUG
 off, hashed static files collected first) call. Ctrl-C or SIGTERM stops all of it.
+
+A child that exits on its own (a worker killed by the kernel, or ended by a library fault: Celery can end
+its worker with "Unrecoverable error" while Redis restarts) is started again, as a service manager
+would, at most ``RESTARTS`` times in ``RESTART_WINDOW`` seconds each; past that it would only loop (a
+setting that stops it at start-up), so everything stops with the reason. Its unfinished articles are
+not lost meanwhile: their messages are acknowledged late and their leases expire (reader/pipeline/leases.py).
 """
 
 from __future__ import annotations
 
+import contextlib
+import functools
 import os
 import signal
 import subprocess
 import sys
 import time
+from collections import deque
+from collections.abc import Callable
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
@@ -22,6 +32,9 @@ from config.celery import cpu_worker_command, fetch_worker_command, single_worke
 # Seconds each child has to stop after SIGTERM before it and its process group are killed. gunicorn's
 # graceful_timeout (config/gunicorn.py) is shorter, so in-flight requests can finish first.
 STOP_TIMEOUT = 15
+# How often one child may be started again within a window of seconds (a crash loop stops everything).
+RESTARTS = 5
+RESTART_WINDOW = 600.0
 
 
 class Command(BaseCommand):
@@ -64,8 +77,12 @@ class Command(BaseCommand):
         for signum in (signal.SIGTERM, signal.SIGHUP):
             signal.signal(signum, _interrupt)
         procs: list[tuple[str, subprocess.Popen]] = []
+        # How to start each child again: its command and working folder (the broker: a function).
+        starts: dict[str, Callable[[], subprocess.Popen]] = {}
         if settings.DIGEST_PRIVATE_REDIS:
-            procs.append(("broker", start_private_redis(settings.DIGEST_PRIVATE_REDIS_SOCKET)))
+            socket_path = settings.DIGEST_PRIVATE_REDIS_SOCKET
+            starts["broker"] = lambda: start_private_redis(socket_path)
+            procs.append(("broker", starts["broker"]()))
             self.stdout.write(f"Broker: private redis-server on {settings.DIGEST_PRIVATE_REDIS_SOCKET}")
         else:
             self.stdout.write(f"Broker: {_without_password(settings.CELERY_BROKER_URL)}")
@@ -81,22 +98,55 @@ class Command(BaseCommand):
                 "cpu worker": cpu_worker_command(schedule=schedule, concurrency=options["concurrency"]),
             }
         try:
-            for name, command in workers.items():
-                procs.append((name, subprocess.Popen(command, env=child_env, start_new_session=True)))
-            procs.append(("web", subprocess.Popen(web, cwd=settings.BASE_DIR, env=child_env, start_new_session=True)))
+            for name, command in {**workers, "web": web}.items():
+                starts[name] = functools.partial(
+                    subprocess.Popen, command, cwd=settings.BASE_DIR, env=child_env, start_new_session=True
+                )
+                procs.append((name, starts[name]()))
             mode = f"production: gunicorn, {settings.DIGEST_WEB_WORKERS} processes" if production else "development"
             self.stdout.write(self.style.SUCCESS(f"Digest is running at http://{address}/  ({mode}; Ctrl-C stops it)"))
-            while all(p.poll() is None for _, p in procs):
+            budgets = {name: RestartBudget() for name in starts}
+            while True:
                 time.sleep(0.5)
-            for name, p in procs:
-                if p.poll() is not None:
-                    self.stderr.write(f"{name} exited with code {p.returncode}; stopping the rest.")
+                exited = [(i, name, p) for i, (name, p) in enumerate(procs) if p.poll() is not None]
+                if not exited:
+                    continue
+                if not all(budgets[name].allow(time.monotonic()) for _, name, _ in exited):
+                    for _, name, p in exited:
+                        self.stderr.write(
+                            f"{name} exited with code {p.returncode}, {RESTARTS} times in "
+                            f"{RESTART_WINDOW:.0f} s; stopping the rest."
+                        )
+                    break
+                for i, name, p in exited:
+                    self.stderr.write(f"{name} exited with code {p.returncode}; starting it again.")
+                    # Pool processes it left behind still hold their tasks' old state: end them too.
+                    with contextlib.suppress(ProcessLookupError, PermissionError):
+                        os.killpg(p.pid, signal.SIGKILL)
+                    procs[i] = (name, starts[name]())
         except KeyboardInterrupt:
             self.stdout.write("Stopping…")
         finally:
             for _, p in reversed(procs):
                 _stop(p)
             self.stdout.write("Stopped.")
+
+
+class RestartBudget:
+    """How many times one child may be started again: ``RESTARTS`` within any ``RESTART_WINDOW`` seconds."""
+
+    def __init__(self, restarts: int = RESTARTS, window: float = RESTART_WINDOW):
+        self.restarts, self.window = restarts, window
+        self.times: deque[float] = deque()
+
+    def allow(self, now: float) -> bool:
+        """Count a restart at ``now`` (monotonic seconds) and say whether it is within the budget."""
+        while self.times and now - self.times[0] > self.window:
+            self.times.popleft()
+        if len(self.times) >= self.restarts:
+            return False
+        self.times.append(now)
+        return True
 
 
 def _production_env() -> dict[str, str]:
