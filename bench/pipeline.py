@@ -33,6 +33,7 @@ import asyncio
 import gzip
 import os
 import random
+import re
 import socket
 import subprocess
 import sys
@@ -40,6 +41,7 @@ import tempfile
 import threading
 import time
 import urllib.request
+from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -218,14 +220,24 @@ def _report(run: Run, pages: int) -> None:
         print(f"  fetch worker: RSS {run.fetch_rss:.0f} MB, numpy {'loaded' if run.fetch_has_numpy else 'not loaded'}")
 
 
+# The tags by which a page names its own address: a repeated page without them is a story of its own.
+_OWN_ADDRESS = re.compile(
+    rb"<link[^>]*\brel=[\"']?canonical\b[^>]*>|<meta[^>]*\bproperty=[\"']?og:url\b[^>]*>", re.IGNORECASE
+)
+
+
 def _pages(count: int) -> list[bytes]:
+    """``count`` page bodies, the benchmark pages in turn. A page served a second time (there are 136)
+    loses its canonical link and ``og:url``: with them, Digest would rightly fold it into the first
+    copy as the same story (reader/pipeline/dedupe.py), skipping its extraction and summary."""
     folder = SHARED / "bench" / "extraction" / "html"
     if folder.is_dir():
         files = sorted(folder.glob("*.html.gz"))
-        return [gzip.decompress(files[n % len(files)].read_bytes()) for n in range(count)]
-    print(f"(benchmark pages not found at {folder}: using the repository's sample pages)")
-    files = sorted((REPO / "tests" / "fixtures" / "pages").glob("*.html"))
-    return [files[n % len(files)].read_bytes() for n in range(count)]
+        read = [gzip.decompress(f.read_bytes()) for f in files]
+    else:
+        print(f"(benchmark pages not found at {folder}: using the repository's sample pages)")
+        read = [f.read_bytes() for f in sorted((REPO / "tests" / "fixtures" / "pages").glob("*.html"))]
+    return [read[n % len(read)] if n < len(read) else _OWN_ADDRESS.sub(b"", read[n % len(read)]) for n in range(count)]
 
 
 def _workers(rundigest_pid: int) -> list[psutil.Process]:
@@ -317,7 +329,11 @@ def _paste_and_wait(user, urls: list[str], timeout: float = 600) -> tuple[int, i
     final = Article.objects.filter(pk__in=ids, status__in=Article.FINAL_STATUSES)
     while final.count() < len(ids) and time.monotonic() - started < timeout:
         time.sleep(0.2)
-    return final.count(), Article.objects.filter(pk__in=ids, status=Article.Status.FAILED).count()
+    failed = Article.objects.filter(pk__in=ids, status=Article.Status.FAILED)
+    reasons = Counter(failed.values_list("error_code", "error"))
+    for (code, error), count in reasons.most_common():
+        print(f"  failed {count}x: {code}: {error}")
+    return final.count(), failed.count()
 
 
 if __name__ == "__main__":
