@@ -27,6 +27,8 @@ from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
 import redis
+from redis.backoff import NoBackoff
+from redis.retry import Retry
 
 log = logging.getLogger(__name__)
 
@@ -175,9 +177,14 @@ def host_of(url: str) -> str:
 def redis_client(url: str) -> redis.Redis:
     """A Redis client for a broker URL: ``redis://``/``rediss://`` as redis-py reads them, or the
     private broker's ``redis+socket:///path`` (a Unix socket). Timeouts of a second or a few, so a
-    Redis that is down costs a fetch a moment, never a hang."""
+    Redis that is down costs a fetch a moment, never a hang: one immediate retry, not redis-py's default
+    of three with a backoff of up to seconds each (about 4 s per fetch while Redis is down)."""
+    retry = Retry(NoBackoff(), 1)
     if url.startswith("redis+socket://"):
         return redis.Redis(
-            unix_socket_path=url.removeprefix("redis+socket://"), socket_connect_timeout=1, socket_timeout=5
+            unix_socket_path=url.removeprefix("redis+socket://"),
+            socket_connect_timeout=1,
+            socket_timeout=5,
+            retry=retry,
         )
-    return redis.Redis.from_url(url, socket_connect_timeout=1, socket_timeout=5)
+    return redis.Redis.from_url(url, socket_connect_timeout=1, socket_timeout=5, retry=retry)
