@@ -5,12 +5,14 @@ address). Pages and images come from a real HTTP server on 127.0.0.1."""
 
 from __future__ import annotations
 
+import io
 import random
 import struct
 import zlib
 
 import pytest
 from django.conf import settings as django_settings
+from django.core.management import CommandError, call_command
 from django.urls import reverse
 
 from reader.models import Article, LeadImage
@@ -121,3 +123,41 @@ def test_without_lead_images_nothing_is_downloaded(alice, http_server, settings)
     article = _saved(alice, _page_with_image(http_server, image_url))
     assert steps.extract_article(article.pk) is None
     assert "/img/heron.png" not in [r.path for r in http_server.requests]
+
+
+@pytest.mark.django_db(transaction=True)  # the command downloads in threads of its own
+def test_articles_saved_before_lead_images_get_theirs_from_the_command(client, alice, bob, http_server, settings):
+    settings.DIGEST_LEAD_IMAGES = False  # saved by a Digest that kept no copies
+    png = _png()
+    pages = []
+    for n, image_path in enumerate(["/img/a.png", "/img/gone.png", "/img/b.png"]):
+        image_url = http_server.url(image_path)
+        if image_path != "/img/gone.png":
+            http_server.add(image_path, png, headers={"Content-Type": "image/png"})
+        page = FERRY.read_bytes().replace(b"https://harbourtimes.example.com/img/grey-heron.jpg", image_url.encode())
+        pages.append(http_server.add(f"/story-{n}", page, headers={"Content-Type": "text/html"}))
+    mine = [_saved(alice, url) for url in pages]
+    theirs = _saved(bob, pages[0])
+    assert not LeadImage.objects.exists()
+
+    settings.DIGEST_LEAD_IMAGES = True
+    out = io.StringIO()
+    call_command("fetch_lead_images", "--user", "alice", "--sites", "2", stdout=out)
+    assert "3 article(s) without a stored lead image" in out.getvalue()
+    assert "Stored 2 lead image(s); 1 could not be had" in out.getvalue()
+    assert set(LeadImage.objects.values_list("article_id", flat=True)) == {mine[0].pk, mine[2].pk}
+    page = client.get(reverse("reader:article-detail", args=[mine[0].pk])).content.decode()
+    assert f'src="{reverse("reader:article-image", args=[mine[0].pk])}"' in page
+    assert client.get(reverse("reader:article-image", args=[mine[0].pk])).content == png
+    assert not LeadImage.objects.filter(article=theirs).exists()  # --user: alice's only
+
+    again = io.StringIO()
+    call_command("fetch_lead_images", "--user", "alice", stdout=again)  # safe to run twice
+    assert "Stored 0 lead image(s); 1 could not be had" in again.getvalue()
+    assert [r.path for r in http_server.requests].count("/img/a.png") == 1
+
+
+def test_the_command_says_when_lead_images_are_off(alice, settings):
+    settings.DIGEST_LEAD_IMAGES = False
+    with pytest.raises(CommandError, match="Lead images are off"):
+        call_command("fetch_lead_images")
