@@ -202,18 +202,22 @@ def test_rundigest_default_setup_serves_and_summarizes(tmp_path, http_server, st
                 except OSError:
                     assert time.monotonic() < deadline, (tmp_path / "rundigest.log").read_text()
                     time.sleep(0.5)
+
+            def save(url: str, wait: int) -> dict:
+                saved = subprocess.run(
+                    [*manage, "save_urls", "--user", "me", "--wait", str(wait), "--json", url],
+                    cwd=REPO,
+                    env=env,
+                    check=True,
+                    capture_output=True,
+                    text=True,
+                    timeout=wait + 60,
+                )
+                return json.loads(saved.stdout)
+
             url = http_server.add_file("/story", FERRY.source)
             started = time.monotonic()
-            saved = subprocess.run(
-                [*manage, "save_urls", "--user", "me", "--wait", "60", "--json", url],
-                cwd=REPO,
-                env=env,
-                check=True,
-                capture_output=True,
-                text=True,
-                timeout=120,
-            )
-            data = json.loads(saved.stdout)
+            data = save(url, 60)
             print(f"\none page from save to summary through rundigest: {time.monotonic() - started:.2f} s")
             assert data["status"] == "ready", (data, (tmp_path / "rundigest.log").read_text())
             assert data["title"] == SEED_TITLE and len(data["summary"]) == 3
@@ -226,17 +230,8 @@ def test_rundigest_default_setup_serves_and_summarizes(tmp_path, http_server, st
                 while wait_for not in (tmp_path / "rundigest.log").read_text():
                     assert time.monotonic() < deadline, (tmp_path / "rundigest.log").read_text()
                     time.sleep(0.5)
-                next_url = http_server.add_file("/next-story", LIBRARY.source)
-                again = subprocess.run(
-                    [*manage, "save_urls", "--user", "me", "--wait", "90", "--json", next_url],
-                    cwd=REPO,
-                    env=env,
-                    check=True,
-                    capture_output=True,
-                    text=True,
-                    timeout=150,
-                )
-                assert json.loads(again.stdout)["status"] == "ready", (tmp_path / "rundigest.log").read_text()
+                again = save(http_server.add_file("/next-story", LIBRARY.source), 90)
+                assert again["status"] == "ready", (tmp_path / "rundigest.log").read_text()
                 assert proc.poll() is None
         finally:
             proc.send_signal(stop_signal)  # Ctrl-C, or a service manager, stops all of it
