@@ -40,7 +40,7 @@ def url_hashes(url: str) -> dict[str, str]:
 
 
 class ArticleQuerySet(models.QuerySet):
-    """Article filters shared by the reading list (``reader.selectors``) and search (``reader.search``).
+    """Article filters shared by the reading list (``reader.selectors``), search (``reader.search``) and the pipeline.
 
     Each method returns a narrowed queryset and adds no query of its own.
     """
@@ -55,6 +55,10 @@ class ArticleQuerySet(models.QuerySet):
     def for_user(self, user) -> ArticleQuerySet:
         """The articles ``user`` can see: their own, not deleted."""
         return self.filter(owner=user, deleted_at__isnull=True)
+
+    def missing_lead_image(self) -> ArticleQuerySet:
+        """Ready articles that name a lead image (``top_image``) and hold no copy of it (``LeadImage``)."""
+        return self.filter(status=self.model.Status.READY, lead_image__isnull=True).exclude(top_image="")
 
     def with_flag(self, flag: str) -> ArticleQuerySet:
         """The articles carrying ``flag``, a key of ``FLAG_FILTERS`` (KeyError for any other)."""

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.db import connection
 
-from reader.models import Article, LeadImage
+from reader.models import Article
 from reader.pipeline import steps
 from reader.pipeline.politeness import host_of
 
@@ -34,8 +34,8 @@ class BackfillResult:
 
 
 def articles_without_lead_image(owner_id: int | None = None):
-    """Ready articles (of ``owner_id``, or everyone's) that name a lead image and have no copy of it."""
-    articles = Article.objects.filter(status=Article.Status.READY, lead_image__isnull=True).exclude(top_image="")
+    """``Article.objects.missing_lead_image()``, of ``owner_id`` only when it is given."""
+    articles = Article.objects.missing_lead_image()
     return articles.filter(owner_id=owner_id) if owner_id is not None else articles
 
 
@@ -65,8 +65,7 @@ def fetch_missing_lead_images(
         for n, pk in enumerate(ids):
             if n:
                 time.sleep(interval)
-            steps.fetch_lead_image(pk)
-            kept = LeadImage.objects.filter(article_id=pk).exists()
+            kept = steps.fetch_lead_image(pk)
             with lock:
                 counts["done"] += 1
                 counts["stored"] += kept

@@ -155,31 +155,29 @@ def extract_article(article_id: int) -> Next | None:
 
 
 def _wants_image(article_id: int) -> bool:
-    return (
-        Article.objects.filter(pk=article_id, status=Status.READY, lead_image__isnull=True)
-        .exclude(top_image="")
-        .exists()
-    )
+    return Article.objects.missing_lead_image().filter(pk=article_id).exists()
 
 
-def fetch_lead_image(article_id: int) -> None:
+def fetch_lead_image(article_id: int) -> bool:
     """The image step: download the ready article's lead image (``top_image``) through the fetcher's
     checks, at most ``DIGEST_IMAGE_MAX_BYTES`` bytes and of an image type a browser shows without
-    running anything, and keep it as a ``LeadImage``. Best effort: a failure is logged and leaves the
-    article without a picture, never failed nor retried. Safe to run twice or for a missing id.
+    running anything, and keep it as a ``LeadImage``. Returns whether it stored one now. Best effort:
+    a failure is logged and leaves the article without a picture, never failed nor retried. Safe to
+    run twice or for a missing id (nothing is downloaded for an article that has its copy).
     Database errors propagate."""
-    article = Article.objects.filter(pk=article_id, status=Status.READY).exclude(top_image="").first()
-    if article is None or LeadImage.objects.filter(article_id=article_id).exists():
-        return
+    article = Article.objects.missing_lead_image().filter(pk=article_id).first()
+    if article is None:
+        return False
     try:
         body, content_type = fetch_image(article.top_image, conf.fetch_options(), settings.DIGEST_IMAGE_MAX_BYTES)
     except FetchError as exc:
         log.info("No lead image for article %s (%s): %s", article_id, exc.code, exc.message)
-        return
+        return False
     LeadImage.objects.update_or_create(
         article_id=article_id,
         defaults={"url": article.top_image, "content_type": content_type, "body": body, "size": len(body)},
     )
+    return True
 
 
 def _guarded(article: Article, work) -> Next | None:
